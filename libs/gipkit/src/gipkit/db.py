@@ -1,0 +1,168 @@
+"""Database plumbing: engines from a URL (SQLite or PostgreSQL), the request session, Alembic.
+
+SQLite is the zero-install default (WAL so readers do not block the writer, foreign keys on,
+as PostgreSQL enforces them); PostgreSQL runs through psycopg 3 in CI and production.
+Migrations are the only way a schema is created, tests included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from alembic import command
+from alembic.config import Config
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def async_url(url: str | URL) -> URL:
+    """The async-driver form of a database URL (aiosqlite / psycopg)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return u.set(drivername="sqlite+aiosqlite")
+    if u.get_backend_name() == "postgresql":
+        return u.set(drivername="postgresql+psycopg")
+    raise ValueError(f"unsupported database: {u.get_backend_name()}")
+
+
+def sync_url(url: str | URL) -> URL:
+    """The sync-driver form of a database URL (Alembic runs synchronously)."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return u.set(drivername="sqlite")
+    if u.get_backend_name() == "postgresql":
+        return u.set(drivername="postgresql+psycopg")
+    raise ValueError(f"unsupported database: {u.get_backend_name()}")
+
+
+def _ensure_sqlite_dir(url: URL) -> None:
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module's own implicit transactions break SAVEPOINT (used by nested
+    # transactions and per-test rollback); SQLAlchemy emits BEGIN itself instead (below).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def _sqlite_events(engine: Engine) -> None:
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    u = async_url(url)
+    _ensure_sqlite_dir(u)
+    if u.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_async_engine(u, **kwargs)
+    if u.get_backend_name() == "sqlite":
+        _sqlite_events(engine.sync_engine)
+    return engine
+
+
+def make_sync_engine(url: str | URL, **kwargs: Any) -> Engine:
+    u = sync_url(url)
+    _ensure_sqlite_dir(u)
+    engine = create_engine(u, **kwargs)
+    if u.get_backend_name() == "sqlite":
+        _sqlite_events(engine)
+    return engine
+
+
+@dataclass
+class Database:
+    """One service's database: its engine and session factory (kept on `app.state.db`)."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_url(cls, url: str | URL) -> Database:
+        engine = make_engine(url)
+        return cls(engine, async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False))
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session: committed when the endpoint returns, rolled back if it raises.
+
+    Declared with scope="function" below so the commit happens before the answer is sent:
+    what a client was told is stored, is stored.
+    """
+    db: Database = request.app.state.db
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+# --- Alembic ---------------------------------------------------------------------------------
+
+
+def alembic_config(migrations_dir: str | Path, url: str | URL) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    # `%` would be read as interpolation by configparser.
+    rendered = sync_url(url).render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", rendered)
+    return cfg
+
+
+def upgrade(migrations_dir: str | Path, url: str | URL, revision: str = "head") -> None:
+    """Apply the migrations of one service to `url` (synchronously; call it from a thread)."""
+    _ensure_sqlite_dir(sync_url(url))
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+async def upgrade_async(migrations_dir: str | Path, url: str | URL) -> None:
+    await asyncio.to_thread(upgrade, migrations_dir, url)
+
+
+def run_migrations(target_metadata: Any) -> None:
+    """The body of every service's `migrations/env.py` (online mode, sync driver)."""
+    from alembic import context
+
+    config = context.config
+    engine = make_sync_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

@@ -1,0 +1,1 @@
+"""Test helpers for services: token minting, migrated databases with per-test rollback."""

@@ -1,0 +1,4 @@
+from gipkit.db import run_migrations
+from measure.models import metadata
+
+run_migrations(metadata)

@@ -1,0 +1,4 @@
+from gipkit.db import run_migrations
+from reports.models import metadata
+
+run_migrations(metadata)
