@@ -8,10 +8,9 @@ service-to-service clients. A service only adds its routers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 
-import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 from gipkit.auth import JWKSCache, TokenVerifier
 from gipkit.db import Database
 from gipkit.errors import ServiceUnavailable, install_error_handlers, problem_responses
+from gipkit.http import ClientCredentials, ServiceClient, TokenProvider
 from gipkit.metrics import HttpMetrics, MetricsMiddleware, metrics_endpoint
 from gipkit.middleware import RequestIdMiddleware
 from gipkit.openapi import install_openapi
@@ -37,15 +37,7 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-async def _peer_ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            return (await client.get(f"{url.rstrip('/')}/healthz")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _ops_router(peer_urls: Mapping[str, str], use_database: bool) -> APIRouter:
+def _ops_router(use_database: bool) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -66,8 +58,9 @@ def _ops_router(peer_urls: Mapping[str, str], use_database: bool) -> APIRouter:
                 checks["database"] = "ok"
             except Exception:
                 checks["database"] = "unavailable"
-        names = list(peer_urls)
-        results = await asyncio.gather(*(_peer_ready(peer_urls[n]) for n in names))
+        peers: dict[str, ServiceClient] = request.app.state.peers
+        names = list(peers)
+        results = await asyncio.gather(*(peers[n].ready() for n in names))
         checks.update(
             {n: "ok" if ok else "unavailable" for n, ok in zip(names, results, strict=True)}
         )
@@ -114,6 +107,20 @@ def create_app(
                     issuer=settings.issuer,
                     audience=settings.oidc_audience,
                 )
+            # One client per peer, sharing one token provider (the service's own client).
+            tokens = TokenProvider(
+                ClientCredentials(
+                    idp_url=settings.idp_url,
+                    realm=settings.realm,
+                    client_id=settings.client_id,
+                    client_secret=settings.client_secret.get_secret_value(),
+                )
+            )
+            stack.push_async_callback(tokens.aclose)
+            app.state.peers = {}
+            for peer, url in peer_urls.items():
+                app.state.peers[peer] = ServiceClient(peer, url, tokens=tokens)
+                stack.push_async_callback(app.state.peers[peer].aclose)
             for hook in startup:
                 await hook(app)
             try:
@@ -136,7 +143,7 @@ def create_app(
 
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(_ops_router(peer_urls, use_database))
+    app.include_router(_ops_router(use_database))
     for router in routers:
         app.include_router(router)
 

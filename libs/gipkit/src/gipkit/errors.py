@@ -125,6 +125,10 @@ class TooManyRequests(GipError):
     status, slug = 429, "rate-limited"
 
 
+class BadGateway(GipError):
+    status, slug = 502, "bad-gateway"
+
+
 class ServiceUnavailable(GipError):
     status, slug = 503, "unavailable"
 
@@ -190,8 +194,30 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(problem)
 
 
+async def _peer_error(request: Request, exc: Exception) -> JSONResponse:
+    # A peer that is down or slow is the caller's 503/504; any other answer we did not expect
+    # from a peer is a 502. The peer's own problem is logged, not relayed.
+    from gipkit.http import PeerError, PeerTimeout, PeerUnavailable
+
+    assert isinstance(exc, PeerError)
+    if isinstance(exc, PeerUnavailable):
+        retry = str(max(1, int(exc.retry_after or 5)))
+        error: GipError = ServiceUnavailable(
+            f"{exc.peer} is unavailable", headers={"Retry-After": retry}
+        )
+    elif isinstance(exc, PeerTimeout):
+        error = GatewayTimeout(f"{exc.peer} did not answer in time")
+    else:
+        log.warning("unexpected answer from %s: %s %s", exc.peer, exc.status, exc.problem)
+        error = BadGateway(f"unexpected answer from {exc.peer}")
+    return problem_response(error.problem(instance=request.url.path), error.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    from gipkit.http import PeerError
+
     app.add_exception_handler(GipError, _gip_error)
+    app.add_exception_handler(PeerError, _peer_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)
@@ -209,6 +235,7 @@ _DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Validation failed; `errors` lists the fields",
     429: "Too many requests; see Retry-After",
+    502: "A dependency answered unexpectedly",
     503: "A dependency is unavailable; see Retry-After",
     504: "A dependency did not answer in time",
 }

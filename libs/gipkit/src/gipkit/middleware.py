@@ -18,7 +18,7 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def incoming_request_id(scope: Scope) -> str:
     for key, value in scope.get("headers", []):
         if key == REQUEST_ID_HEADER.encode():
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _SANE_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex

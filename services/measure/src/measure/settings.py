@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from gipkit.settings import ServiceSettings
@@ -9,3 +10,4 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/measure.db"
     port: int = 8003
     client_id: str = "svc-measure"
+    client_secret: SecretStr = SecretStr("svc-measure-secret")

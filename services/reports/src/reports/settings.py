@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from gipkit.settings import ServiceSettings
@@ -9,3 +10,4 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/reports.db"
     port: int = 8004
     client_id: str = "svc-reports"
+    client_secret: SecretStr = SecretStr("svc-reports-secret")

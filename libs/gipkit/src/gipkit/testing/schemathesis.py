@@ -28,8 +28,8 @@ def api_schema_for(
     """Load the app's OpenAPI for schemathesis. `build_app(database_url)` builds the app."""
     url = ""
     if migrations_dir is not None:
-        url = migrated_database_url(name=name, migrations_dir=migrations_dir, tmp_dir=tmp_dir)
-        url = url.render_as_string(hide_password=False)
+        built = migrated_database_url(name=name, migrations_dir=migrations_dir, tmp_dir=tmp_dir)
+        url = built.render_as_string(hide_password=False)
     app = build_app(url)
     app.state.verifier = tokens.verifier()
     return schemathesis.openapi.from_asgi("/openapi.json", app)
