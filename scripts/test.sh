@@ -11,7 +11,8 @@ suites=()
 for dir in libs/* services/* gateway tests/workspace tests/infra tests/devidp; do
   [ -d "$dir" ] && suites+=("$dir")
 done
-echo "== unit and integration: ${suites[*]} (${GIP_TEST_DATABASE_URL:+PostgreSQL}${GIP_TEST_DATABASE_URL:-SQLite})"
+db=SQLite; [ -n "${GIP_TEST_DATABASE_URL:-}" ] && db=PostgreSQL
+echo "== unit and integration on $db: ${suites[*]}"
 $PY -m pytest "${suites[@]}" -n 2 -q --junitxml=test-output/unit.xml
 unit=$?
 

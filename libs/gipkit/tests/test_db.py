@@ -84,3 +84,13 @@ async def test_per_test_rollback_leaves_nothing(migrated):
             assert (await s.execute(text("SELECT count(*) FROM parent"))).scalar() == 1
     async with rollback_database(migrated) as db, db.sessionmaker() as s:
         assert (await s.execute(text("SELECT count(*) FROM parent"))).scalar() == 0
+
+
+def test_concurrent_upgrades_take_turns(migrations, tmp_path, worker_id):
+    """Replicas starting together (k8s init containers) must not race on the same schema."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = fresh_database_url(name=f"gipkit_race_{worker_id}", tmp_dir=tmp_path)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: upgrade(migrations, url), range(3)))
+    assert results == [None, None, None]

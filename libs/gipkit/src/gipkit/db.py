@@ -140,10 +140,34 @@ def alembic_config(migrations_dir: str | Path, url: str | URL) -> Config:
     return cfg
 
 
+# Any constant shared by every replica of a service: replicas that start together (k8s init
+# containers) take turns instead of racing to create the same tables.
+_MIGRATION_LOCK_KEY = 0x6769_706D  # "gipm"
+
+
 def upgrade(migrations_dir: str | Path, url: str | URL, revision: str = "head") -> None:
-    """Apply the migrations of one service to `url` (synchronously; call it from a thread)."""
-    _ensure_sqlite_dir(sync_url(url))
-    command.upgrade(alembic_config(migrations_dir, url), revision)
+    """Apply the migrations of one service to `url` (synchronously; call it from a thread).
+
+    On PostgreSQL the run holds an advisory lock, so concurrent runs are serialised and the
+    later ones find nothing left to do."""
+    config = alembic_config(migrations_dir, url)
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            locking = conn.dialect.name == "postgresql"
+            if locking:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                conn.commit()
+            try:
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                conn.commit()
+            finally:
+                if locking:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+                    conn.commit()
+    finally:
+        engine.dispose()
 
 
 async def upgrade_async(migrations_dir: str | Path, url: str | URL) -> None:
@@ -155,14 +179,23 @@ def run_migrations(target_metadata: Any) -> None:
     from alembic import context
 
     config = context.config
-    engine = make_sync_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    connection = config.attributes.get("connection")
+    if connection is None:  # the alembic command line, not `upgrade()`
+        engine = make_sync_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.connect() as connection:
+            _configure_and_run(context, connection, target_metadata)
+            connection.commit()
+        engine.dispose()
+    else:
+        _configure_and_run(context, connection, target_metadata)
+
+
+def _configure_and_run(context: Any, connection: Any, target_metadata: Any) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,41 @@
+"""The gateway's settings: `GIP_GATEWAY_*` for its own values, `GIP_PEER_*` for the services."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from gipkit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GIP_GATEWAY_")
+
+    port: int = 8000
+    # The gateway keeps no data (create_app(use_database=False)); an empty URL also keeps the
+    # base class from refusing a development SQLite URL in production.
+    database_url: str = ""
+
+    # Per-client token bucket: the steady rate, and how many requests may come at once.
+    # `rate_limit_per_minute <= 0` turns the limit off.
+    rate_limit_per_minute: float = 600
+    rate_limit_burst: int = Field(100, ge=1)
+    # Upper bound on the clients tracked at once; the least recently seen are forgotten first.
+    rate_limit_max_clients: int = Field(100_000, ge=1)
+
+    # The one shared client that forwards requests to the services.
+    proxy_connect_timeout: float = 2.0
+    proxy_read_timeout: float = 30.0
+    proxy_write_timeout: float = 30.0
+    proxy_pool_timeout: float = 5.0
+    proxy_max_connections: int = 200
+    proxy_max_keepalive: int = 50
+    # Seconds a client is told to wait (Retry-After) when a service cannot be reached.
+    proxy_retry_after: int = Field(5, ge=1)
+
+    # The merged OpenAPI document: each service's is fetched with this timeout and kept this long.
+    openapi_fetch_timeout: float = 2.0
+    openapi_cache_seconds: float = 60.0
+
+    def secrets(self) -> list[SecretStr]:
+        """The gateway verifies tokens and forwards them; it holds no client secret of its own
+        (the base class would otherwise refuse its empty `client_secret` in production)."""
+        return []
