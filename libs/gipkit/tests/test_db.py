@@ -1,3 +1,5 @@
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -87,10 +89,18 @@ async def test_per_test_rollback_leaves_nothing(migrated):
 
 
 def test_concurrent_upgrades_take_turns(migrations, tmp_path, worker_id):
-    """Replicas starting together (k8s init containers) must not race on the same schema."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Replicas starting together (k8s init containers) must not race on the same schema:
+    three processes migrate one fresh database at once, and all succeed."""
     url = fresh_database_url(name=f"gipkit_race_{worker_id}", tmp_dir=tmp_path)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda _: upgrade(migrations, url), range(3)))
-    assert results == [None, None, None]
+    script = "import sys; from gipkit.db import upgrade; upgrade(sys.argv[1], sys.argv[2])"
+    rendered = url.render_as_string(hide_password=False)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(migrations), rendered],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors

@@ -8,7 +8,9 @@ Migrations are the only way a schema is created, tests included.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import fcntl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +18,7 @@ from typing import Annotated, Any
 from alembic import command
 from alembic.config import Config
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -145,29 +147,50 @@ def alembic_config(migrations_dir: str | Path, url: str | URL) -> Config:
 _MIGRATION_LOCK_KEY = 0x6769_706D  # "gipm"
 
 
-def upgrade(migrations_dir: str | Path, url: str | URL, revision: str = "head") -> None:
-    """Apply the migrations of one service to `url` (synchronously; call it from a thread).
+@contextmanager
+def _sqlite_file_lock(url: URL) -> Iterator[None]:
+    """SQLite has no advisory locks: an exclusive lock on a file beside the database."""
+    database = url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
-    On PostgreSQL the run holds an advisory lock, so concurrent runs are serialised and the
-    later ones find nothing left to do."""
+
+def upgrade(migrations_dir: str | Path, url: str | URL, revision: str = "head") -> None:
+    """Apply the migrations of one service to `url`, synchronously (call it from a thread).
+
+    Concurrent runs (replicas starting together) are serialised — an advisory lock on
+    PostgreSQL, a file lock on SQLite — so the later ones find nothing left to do."""
     config = alembic_config(migrations_dir, url)
-    engine = make_sync_engine(url)
+    u = sync_url(url)
+    _ensure_sqlite_dir(u)
+    engine = make_sync_engine(u)
     try:
-        with engine.connect() as conn:
-            locking = conn.dialect.name == "postgresql"
-            if locking:
+        with ExitStack() as stack:
+            if u.get_backend_name() == "sqlite":
+                stack.enter_context(_sqlite_file_lock(u))
+            conn = stack.enter_context(engine.connect())
+            if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
                 conn.commit()
-            try:
-                config.attributes["connection"] = conn
-                command.upgrade(config, revision)
-                conn.commit()
-            finally:
-                if locking:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-                    conn.commit()
+                stack.callback(_pg_unlock, conn)
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            conn.commit()
     finally:
         engine.dispose()
+
+
+def _pg_unlock(conn: Connection) -> None:
+    conn.rollback()
+    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+    conn.commit()
 
 
 async def upgrade_async(migrations_dir: str | Path, url: str | URL) -> None:
