@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 UV := $(PYTHON) -m uv
 DEVIDP := infra/dev-idp
 
-.PHONY: help install up test test-unit test-e2e lint fmt lock bench demo clean
+.PHONY: help install up test lint fmt lock bench k8s clean
 
 help:
 	@echo "make up     install, migrate, start the whole platform with demo data (Ctrl-C stops it)"
@@ -49,6 +49,10 @@ lock:
 
 bench: install
 	$(PY) bench/run.py
+
+k8s: install
+	$(PY) infra/k8s/render_realm_import.py
+	$(VENV)/bin/kubectl kustomize infra/k8s/overlays/dev
 
 clean:
 	rm -rf var test-output

@@ -31,8 +31,8 @@ from gateway.settings import Settings
 from gipkit.auth import Principal, TokenVerifier
 from gipkit.context import request_id_var
 from gipkit.errors import (
+    BadGateway,
     GatewayTimeout,
-    GipError,
     NotFound,
     ServiceUnavailable,
     TooManyRequests,
@@ -78,12 +78,6 @@ _REQUEST_OVERRIDDEN = frozenset(
 _RESPONSE_OVERRIDDEN = frozenset({"date", "server"})
 
 PROXY_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-class BadGateway(GipError):
-    """The peer answered something that is not HTTP, or dropped the connection."""
-
-    status, slug = 502, "bad-gateway"
 
 
 class _NoCookies(CookieJar):
