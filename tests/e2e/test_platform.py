@@ -77,14 +77,8 @@ def test_migrations_run_twice_change_nothing(stack):
         assert httpx.get(f"{stack.url(service)}/readyz", timeout=10).status_code == 200
 
 
-def test_make_up_script_starts_everything_and_sigterm_leaves_nothing_listening(tmp_path):
-    """scripts/up.py — what `make up` runs after installing — on its own ports."""
-    ports = {name: free_port() for name in ("idp", "gateway", *SERVICES)}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIP_")}
-    env["GIP_UP_VAR_DIR"] = str(tmp_path / "var")
-    env.update({f"GIP_UP_PORT_{name.upper()}": str(port) for name, port in ports.items()})
-    log = tmp_path / "up.log"
-    with log.open("w") as out:
+def run_up_until_ready(env: dict[str, str], log_path) -> subprocess.Popen:
+    with log_path.open("w") as out:
         up = subprocess.Popen(
             [str(ROOT / ".venv/bin/python"), str(ROOT / "scripts/up.py")],
             cwd=ROOT,
@@ -92,19 +86,33 @@ def test_make_up_script_starts_everything_and_sigterm_leaves_nothing_listening(t
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    try:
-        deadline = time.monotonic() + 120
-        while "gip-mesure is up" not in log.read_text() and time.monotonic() < deadline:
-            assert up.poll() is None, log.read_text()
-            time.sleep(0.5)
-        printed = log.read_text()
-        assert "gip-mesure is up" in printed, printed
-        assert f"http://127.0.0.1:{ports['gateway']}" in printed
-        assert all(port_in_use(port) for port in ports.values())
-    finally:
-        up.send_signal(signal.SIGTERM)
-        assert up.wait(timeout=30) == 0
-    assert not [name for name, port in ports.items() if port_in_use(port)]
+    deadline = time.monotonic() + 120
+    while "gip-mesure is up" not in log_path.read_text() and time.monotonic() < deadline:
+        if up.poll() is not None:
+            break
+        time.sleep(0.5)
+    return up
+
+
+def test_make_up_script_twice_then_sigterm_leaves_nothing_listening(tmp_path):
+    """scripts/up.py — what `make up` runs after installing — on its own ports, started twice
+    on the same state folder (a second `make up` works the same), stopped by SIGTERM."""
+    ports = {name: free_port() for name in ("idp", "gateway", *SERVICES)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIP_")}
+    env["GIP_UP_VAR_DIR"] = str(tmp_path / "var")
+    env.update({f"GIP_UP_PORT_{name.upper()}": str(port) for name, port in ports.items()})
+    for attempt in (1, 2):
+        log = tmp_path / f"up-{attempt}.log"
+        up = run_up_until_ready(env, log)
+        try:
+            printed = log.read_text()
+            assert "gip-mesure is up" in printed, printed
+            assert f"http://127.0.0.1:{ports['gateway']}" in printed
+            assert all(port_in_use(port) for port in ports.values())
+        finally:
+            up.send_signal(signal.SIGTERM)
+            assert up.wait(timeout=30) == 0
+        assert not [name for name, port in ports.items() if port_in_use(port)]
 
 
 def test_a_busy_port_is_reported_not_ignored(tmp_path):
