@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(PYTHON) -m uv
 DEVIDP := infra/dev-idp
+# npm packages: the dev IdP, the console's browser libraries, the browser tests' driver.
+NPM_DIRS := $(DEVIDP) gateway/web tests/browser
+NPM_STAMPS := $(foreach d,$(NPM_DIRS),$(if $(wildcard $(d)/package-lock.json),$(d)/node_modules/.synced))
 
 .PHONY: help install up test lint fmt lock bench k8s clean
 
@@ -15,7 +18,7 @@ help:
 	@echo "make lint   ruff + mypy;  make fmt  format;  make lock  re-lock after editing pyproject files"
 	@echo "make bench  benchmarks (ratios against a reference run in the same process)"
 
-install: $(VENV)/.synced $(if $(wildcard $(DEVIDP)/package-lock.json),$(DEVIDP)/node_modules/.synced)
+install: $(VENV)/.synced $(NPM_STAMPS)
 
 # uv itself comes from PyPI when absent.
 $(VENV)/.synced: requirements.lock
@@ -24,8 +27,8 @@ $(VENV)/.synced: requirements.lock
 	$(UV) pip sync --quiet --python $(PY) requirements.lock
 	@touch $@
 
-$(DEVIDP)/node_modules/.synced: $(DEVIDP)/package-lock.json
-	cd $(DEVIDP) && npm ci --no-audit --no-fund --loglevel=error
+%/node_modules/.synced: %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 up: install

@@ -144,6 +144,9 @@ class Stack:
         )
         if name in SERVICES:
             env[prefix + "DATABASE_URL"] = self.database_url(name)
+        if name == "gateway":
+            # The console's OIDC redirect URI is built from where browsers reach the gateway.
+            env[prefix + "PUBLIC_URL"] = self.gateway_url
         for peer in PEERS.get(name, ()):
             env[f"GIP_PEER_{peer.upper()}"] = self.url(peer)
         env.update(self.extra_env)

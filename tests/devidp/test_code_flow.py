@@ -122,6 +122,31 @@ def test_unregistered_redirect_uri_is_refused(idp, h):
     assert "redirect_uri" in resp.text
 
 
+@pytest.mark.parametrize(
+    ("redirect_uri", "allowed"),
+    [
+        # RFC 8252 §7.3: any port for a loopback IP literal registered as 127.0.0.1:8000.
+        ("http://127.0.0.1:45123/console/auth/callback", True),
+        ("http://localhost:45123/console/auth/callback", False),  # a name, not an IP
+        ("http://127.0.0.1:45123/elsewhere", False),  # the path still has to match
+    ],
+)
+def test_loopback_redirect_uris_accept_any_port(idp, h, redirect_uri, allowed):
+    _, challenge = h.pkce_pair()
+    resp = httpx.get(
+        f"{idp.oidc}/auth",
+        params={
+            "client_id": "gip-console",
+            "response_type": "code",
+            "redirect_uri": redirect_uri,
+            "scope": "openid",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+    assert (resp.status_code != 400) is allowed, resp.text[:300]
+
+
 def test_wrong_password_shows_the_login_page_again(idp, h):
     _, challenge = h.pkce_pair()
     with httpx.Client(timeout=10) as browser:

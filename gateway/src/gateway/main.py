@@ -7,6 +7,7 @@
 
 from fastapi import FastAPI
 
+from gateway.console.install import install_console
 from gateway.openapi import install_spec_cache, openapi_router, remove_default_docs
 from gateway.proxy import proxy_router, start_proxy, stop_proxy
 from gateway.ratelimit import TokenBucketLimiter
@@ -30,6 +31,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[stop_proxy],
     )
     remove_default_docs(app)
+    install_console(app)
     install_spec_cache(
         app, ttl=settings.openapi_cache_seconds, timeout=settings.openapi_fetch_timeout
     )

@@ -35,6 +35,12 @@ class Settings(ServiceSettings):
     openapi_fetch_timeout: float = 2.0
     openapi_cache_seconds: float = 60.0
 
+    # The console: where browsers reach the gateway (OIDC redirect URIs are built from it), its
+    # public OIDC client, and how long an idle console session lives.
+    public_url: str = "http://127.0.0.1:8000"
+    console_client_id: str = "gip-console"
+    console_session_seconds: int = Field(8 * 3600, ge=60)
+
     def secrets(self) -> list[SecretStr]:
         """The gateway verifies tokens and forwards them; it holds no client secret of its own
         (the base class would otherwise refuse its empty `client_secret` in production)."""

@@ -441,14 +441,27 @@ export class RealmStore {
     );
   }
 
-  /** Keycloak's redirect URI rule: exact, or a prefix when the registered value ends with `*`. */
+  /**
+   * Keycloak's redirect URI rule: exact, or a prefix when the registered value ends with `*`.
+   * For loopback IP literals (http://127.0.0.1, http://[::1]) any port matches, as RFC 8252
+   * §7.3 requires: a console started on a free port (the e2e tests) logs in like on :8000.
+   */
   static uriMatches(patterns, value) {
     if (typeof value !== 'string') return false;
+    const candidates = [value, RealmStore.loopbackWithoutPort(value)].filter(Boolean);
     return patterns.some((pattern) => {
       if (pattern === '*') return true;
-      if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
-      return pattern === value;
+      const registered = [pattern, RealmStore.loopbackWithoutPort(pattern)].filter(Boolean);
+      return registered.some((p) =>
+        candidates.some((v) => (p.endsWith('*') ? v.startsWith(p.slice(0, -1)) : p === v)),
+      );
     });
+  }
+
+  /** The URI with its port removed when its host is a loopback IP literal over http. */
+  static loopbackWithoutPort(uri) {
+    const match = /^http:\/\/(127\.0\.0\.1|\[::1\])(:\d+)?(\/.*)?$/.exec(uri);
+    return match ? `http://${match[1]}${match[3] ?? ''}` : null;
   }
 
   postLogoutRedirectUris(client) {

@@ -1,0 +1,79 @@
+"""Dependencies of console pages: the session (refreshed before its token expires), CSRF."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+
+from gateway.console.errors import ConsoleForbidden, LoginRequired
+from gateway.console.oidc import OIDCClient, OIDCError
+from gateway.console.sessions import ConsoleSession, SessionStore
+from gipkit.errors import Forbidden, Unauthorized
+
+COOKIE = "gip_console"
+# Refresh this long before the access token expires, so a page never calls an API with a
+# token that dies on the way.
+REFRESH_MARGIN_SECONDS = 60
+
+
+def store(request: Request) -> SessionStore:
+    return request.app.state.console_sessions  # type: ignore[no-any-return]
+
+
+def oidc(request: Request) -> OIDCClient:
+    return request.app.state.console_oidc  # type: ignore[no-any-return]
+
+
+def _next_path(request: Request) -> str:
+    path = request.url.path
+    return f"{path}?{request.url.query}" if request.url.query else path
+
+
+async def current_session(request: Request) -> ConsoleSession:
+    session = store(request).get(request.cookies.get(COOKIE))
+    if session is None:
+        raise LoginRequired(_next_path(request))
+    if session.access_expires_at - time.time() < REFRESH_MARGIN_SECONDS:
+        if not session.refresh_token:
+            store(request).drop(session.id)
+            raise LoginRequired(_next_path(request))
+        try:
+            tokens = await oidc(request).refresh(
+                request.app.state.proxy.client, refresh_token=session.refresh_token
+            )
+            principal = await request.app.state.verifier.verify(tokens.access_token)
+        except (OIDCError, Unauthorized) as exc:
+            store(request).drop(session.id)
+            raise LoginRequired(_next_path(request)) from exc
+        session.access_token = tokens.access_token
+        session.access_expires_at = time.time() + tokens.expires_in
+        session.refresh_token = tokens.refresh_token or session.refresh_token
+        session.principal = principal
+    request.state.console_session = session
+    return session
+
+
+SessionDep = Annotated[ConsoleSession, Depends(current_session)]
+
+
+def require_console_roles(*roles: str) -> Callable[[ConsoleSession], ConsoleSession]:
+    def dependency(session: SessionDep) -> ConsoleSession:
+        if not session.principal.has_role(*roles):
+            raise ConsoleForbidden()
+        return session
+
+    return dependency
+
+
+def check_csrf(session: SessionDep, csrf: Annotated[str, Form()] = "") -> ConsoleSession:
+    """Every state-changing form carries the session's CSRF token."""
+    if not csrf or not hmac.compare_digest(csrf, session.csrf_token):
+        raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
+    return session
+
+
+CsrfSessionDep = Annotated[ConsoleSession, Depends(check_csrf)]

@@ -1,0 +1,63 @@
+"""Template rendering and the navigation each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from gateway.console.formatting import FILTERS
+from gateway.console.sessions import ConsoleSession
+from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters.update(FILTERS)
+
+ROLE_LABELS = {
+    GIP_ADMIN: "Administrateur du GIP",
+    MEMBER_ADMIN: "Administrateur de membre",
+    MEMBER_VIEWER: "Lecteur",
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+    roles: frozenset[str]
+
+
+# Each entry is shown only to the roles that may open the page (the APIs enforce the same).
+NAV = (
+    NavItem("/console/", "Tableau de bord", frozenset({GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER})),
+    NavItem("/console/admin/members", "Membres", frozenset({GIP_ADMIN})),
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    session: ConsoleSession | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    roles = session.principal.roles if session else frozenset()
+    nav = [item for item in NAV if roles & item.roles]
+    role_label = next((ROLE_LABELS[r] for r in ROLE_LABELS if r in roles), None)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "session": session,
+            "principal": session.principal if session else None,
+            "role_label": role_label,
+            "nav": nav,
+            "current_path": request.url.path,
+            **context,
+        },
+        status_code=status_code,
+    )

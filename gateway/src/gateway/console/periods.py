@@ -1,0 +1,66 @@
+"""Periods the console offers: a quarter (`2026-Q1`), a school year (`2025-2026`, 1 Sept –
+31 Aug) or a custom range; each with the same period one year earlier for comparison."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date  # inclusive
+
+    def previous_year(self) -> Period:
+        return Period(
+            f"{self.label} (année précédente)", _minus_year(self.start), _minus_year(self.end)
+        )
+
+
+def _minus_year(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def current_school_year(today: date) -> str:
+    first = today.year if today.month >= 9 else today.year - 1
+    return f"{first}-{first + 1}"
+
+
+def parse_period(
+    value: str | None, *, today: date, start: str | None = None, end: str | None = None
+) -> Period:
+    """`value` as a quarter or school year; 'custom' with `start`/`end`; default: the current
+    school year. Raises ValueError with a French message on bad input."""
+    if value == "custom":
+        try:
+            first, last = date.fromisoformat(start or ""), date.fromisoformat(end or "")
+        except ValueError as exc:
+            raise ValueError("Dates de début et de fin attendues (AAAA-MM-JJ).") from exc
+        if last < first:
+            raise ValueError("La date de fin précède la date de début.")
+        return Period(f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}", first, last)
+    value = value or current_school_year(today)
+    if m := _QUARTER.match(value):
+        year, quarter = int(m.group(1)), int(m.group(2))
+        first = date(year, 3 * quarter - 2, 1)
+        following = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+        return Period(
+            f"{quarter}{'er' if quarter == 1 else 'e'} trimestre {year}",
+            first,
+            following - timedelta(days=1),
+        )
+    if (m := _SCHOOL_YEAR.match(value)) and int(m.group(2)) == int(m.group(1)) + 1:
+        year = int(m.group(1))
+        return Period(f"année scolaire {value}", date(year, 9, 1), date(year + 1, 8, 31))
+    raise ValueError(
+        "Période inconnue : un trimestre (2026-Q1), une année scolaire (2025-2026) ou des dates."
+    )

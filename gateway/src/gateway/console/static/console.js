@@ -1,0 +1,42 @@
+// Draws the dashboard's charts with uPlot from the JSON each figure carries; the table under
+// each chart holds the same figures for keyboard and screen-reader users.
+(function () {
+  "use strict";
+  const fmt = new Intl.NumberFormat("fr-FR");
+
+  function draw(el) {
+    let data;
+    try { data = JSON.parse(el.dataset.series); } catch (e) { return; }
+    const groups = data.groups || [];
+    if (!groups.length || typeof uPlot === "undefined") return;
+    const previous = {};
+    ((data.previous || {}).groups || []).forEach(g => { previous[g.key] = g.visits; });
+    const xs = groups.map((_, i) => i);
+    const labels = groups.map(g => String(g.label || g.key));
+    const series = [groups.map(g => g.visits || 0)];
+    const legend = [{ label: "Visites", stroke: "#123f8c", width: 2, fill: "rgba(18,63,140,.12)" }];
+    if (Object.keys(previous).length) {
+      series.push(groups.map(g => previous[g.key] ?? null));
+      legend.push({ label: "Année précédente", stroke: "#b35c00", width: 2, dash: [6, 4] });
+    }
+    const width = Math.max(280, el.clientWidth || 500);
+    const bars = el.closest("figure").dataset.kind === "bars";
+    const opts = {
+      width, height: 240,
+      scales: { x: { time: false } },
+      axes: [
+        { values: (u, ticks) => ticks.map(t => labels[t] ?? ""), space: 40 },
+        { values: (u, ticks) => ticks.map(t => fmt.format(t)), size: 70 },
+      ],
+      series: [{ label: "", value: (u, i) => labels[i] ?? "" }].concat(legend.map(s => Object.assign({
+        value: (u, v) => v == null ? "—" : fmt.format(v),
+      }, s, bars ? { paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } } : {}))),
+    };
+    el.textContent = "";
+    new uPlot(opts, [xs].concat(series), el);
+  }
+
+  function init() { document.querySelectorAll(".plot[data-series]").forEach(draw); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
