@@ -1,7 +1,7 @@
 // The console in a real browser against the platform as `make up` starts it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, newPage, logIn, shot, seriousViolations } from "./support.mjs";
+import { BASE_URL, launch, newPage, logIn, shot, seriousViolations, visit } from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -64,7 +64,7 @@ test("logging out ends the IdP session too", async () => {
   // The IdP may ask to confirm (as Keycloak does); then it sends the browser back.
   const confirm = page.locator("#kc-logout");
   if (await confirm.count()) await confirm.click();
-  await page.goto(`${BASE_URL}/console/`);
+  await visit(page, `${BASE_URL}/console/`);
   await page.waitForSelector("#username"); // asked to log in again: no silent re-login
   await page.context().close();
 });

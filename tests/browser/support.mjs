@@ -28,8 +28,19 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   return context.newPage();
 }
 
+/** Goes to `url`, which may redirect several times (console → login → IdP): only the final
+ * page matters, so an intermediate navigation being replaced is not an error. */
+export async function visit(page, url) {
+  try {
+    return await page.goto(url, { waitUntil: "commit" });
+  } catch (error) {
+    if (!/interrupted by another navigation/.test(String(error))) throw error;
+    return null;
+  }
+}
+
 export async function logIn(page, username, password = username) {
-  await page.goto(`${BASE_URL}/console/`);
+  await visit(page, `${BASE_URL}/console/`);
   await page.waitForSelector("#username");
   await page.fill("#username", username);
   await page.fill("#password", password);
