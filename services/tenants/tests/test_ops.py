@@ -39,3 +39,10 @@ async def test_metrics_label_by_route_template(client):
     assert 'route="/healthz"' in text
     assert "/api/v1/nowhere/42" not in text
     assert 'service="tenants"' in text
+
+
+async def test_405_lists_every_method_of_the_resource(client):
+    response = await client.put("/api/v1/members")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/problem+json"

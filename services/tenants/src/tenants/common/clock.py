@@ -1,0 +1,13 @@
+"""Today, as the GIP's users mean it: the date in Europe/Paris (DESIGN.md §4)."""
+
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+try:
+    PARIS: tzinfo = ZoneInfo("Europe/Paris")
+except ZoneInfoNotFoundError:  # a container without tzdata: a day's edge is off by 1-2 h
+    PARIS = UTC
+
+
+def today() -> date:
+    return datetime.now(PARIS).date()
