@@ -9,6 +9,12 @@ EXPECTED = {
     "/api/v1/establishments": ("tenants", False),
     "/api/v1/projects": ("tenants", False),
     "/api/v1/clients": ("tenants", False),
+    "/api/v1/idp": ("tenants", False),
+    "/api/v1/budget-years": ("billing", False),
+    "/api/v1/entitlements": ("billing", False),
+    "/api/v1/credit-notes": ("billing", False),
+    "/api/v1/balances": ("billing", False),
+    "/api/v1/ledger.csv": ("billing", False),
     "/api/v1/prestations": ("billing", False),
     "/api/v1/subscriptions": ("billing", False),
     "/api/v1/allocations": ("billing", False),
@@ -19,6 +25,7 @@ EXPECTED = {
     "/api/v1/indicators": ("measure", False),
     "/collect": ("measure", True),
     "/api/v1/notes": ("reports", False),
+    "/api/v1/partner": ("reports", False),
     "/api/v1/open-data": ("reports", True),
 }
 

@@ -125,3 +125,17 @@ def test_a_busy_port_is_reported_not_ignored(tmp_path):
         s.listen()
         with pytest.raises(RuntimeError, match="tenants"):
             stack.start(names=("tenants",))
+
+
+def test_every_service_api_path_is_routed_by_the_gateway(stack, gateway):
+    """A service that grows a new resource must not be unreachable through the gateway."""
+    merged = gateway.get("/openapi.json").json()
+    assert merged["info"].get("x-unavailable") == []
+    for service in SERVICES:
+        own = httpx.get(f"{stack.url(service)}/openapi.json", timeout=10).json()
+        for path in own["paths"]:
+            if path.startswith("/api/v1/"):
+                assert path in merged["paths"], f"{service} {path} is not routed"
+                for operation in merged["paths"][path].values():
+                    if isinstance(operation, dict) and "x-service" in operation:
+                        assert operation["x-service"] == service, path

@@ -42,13 +42,24 @@ def _api(service: str, *resources: str, public: bool = False) -> list[Route]:
 
 
 ROUTES: tuple[Route, ...] = (
-    *_api("tenants", "members", "establishments", "projects", "clients"),
+    *_api("tenants", "members", "establishments", "projects", "clients", "idp"),
     *_api(
-        "billing", "prestations", "subscriptions", "allocations", "invoices", "payments", "usage"
+        "billing",
+        "budget-years",
+        "prestations",
+        "subscriptions",
+        "entitlements",
+        "allocations",
+        "invoices",
+        "credit-notes",
+        "payments",
+        "balances",
+        "ledger.csv",
+        "usage",
     ),
     *_api("measure", "hits", "indicators"),
     Route("/collect", "measure", public=True),
-    *_api("reports", "notes"),
+    *_api("reports", "notes", "partner"),
     *_api("reports", "open-data", public=True),
 )
 

@@ -1,3 +1,4 @@
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -5,9 +6,12 @@ import pytest
 from fastapi import FastAPI
 
 from gipkit.testing.fixtures import *  # noqa: F403
-from gipkit.testing.tokens import CLOSED_PEERS, TEST_ISSUER
 from reports.main import create
-from reports.settings import Settings
+
+# The test doubles of the peers live next to the tests (reports_support.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reports_support import FakePeers, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -17,4 +21,9 @@ def migrations_dir() -> Path:
 
 @pytest.fixture
 def service_app() -> Callable[[], FastAPI]:
-    return lambda: create(Settings(env="test", oidc_issuer=TEST_ISSUER, **CLOSED_PEERS))
+    return lambda: create(make_settings())
+
+
+@pytest.fixture
+def fake_peers(monkeypatch: pytest.MonkeyPatch) -> FakePeers:
+    return FakePeers().install(monkeypatch)

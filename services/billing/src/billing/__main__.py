@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+from billing.demo import command as demo
 from billing.settings import Settings
 from gipkit.cli import run_cli
 
@@ -13,5 +14,12 @@ if __name__ == "__main__":
             settings_factory=Settings,
             app_path="billing.main:create",
             migrations_dir=MIGRATIONS,
+            commands={
+                "demo": (
+                    "prepare the demo year through the API, as gip-ops (idempotent)",
+                    demo.add_arguments,
+                    demo.command,
+                )
+            },
         )
     )
