@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,33 @@ def stack_from_env() -> Stack:
     return stack
 
 
+def load_demo_data(stack: Stack) -> None:
+    """The demo members, projects and establishments, then the year's catalogue and a draft
+    allocation — through the public API, as their users would. Each loader is idempotent,
+    so a second `make up` changes nothing. GIP_UP_DEMO=0 skips it."""
+    if os.environ.get("GIP_UP_DEMO", "1") == "0":
+        return
+    loaders = {
+        "tenants": ["--base-url", stack.gateway_url, "--idp-url", stack.idp_url],
+        "billing": [],
+    }
+    for service, args in loaders.items():
+        print(f"loading the {service} demo data …", flush=True)
+        log = stack.var_dir / "logs" / f"{service}-demo.log"
+        env = stack.env_for(service)
+        env.update({"GIP_BILLING_DEMO_URL": stack.gateway_url})
+        with log.open("ab") as out:
+            done = subprocess.run(
+                [stack.python, "-m", service, "demo", *args],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if done.returncode != 0:
+            print(f"  {service} demo data not loaded; see {log}", file=sys.stderr)
+
+
 def main() -> int:
     stack = stack_from_env()
     stopping = False
@@ -50,6 +78,7 @@ def main() -> int:
     except RuntimeError as exc:
         print(f"could not start the platform: {exc}", file=sys.stderr)
         return 1
+    load_demo_data(stack)
     print(
         f"""
 gip-mesure is up.

@@ -100,6 +100,7 @@ def test_make_up_script_twice_then_sigterm_leaves_nothing_listening(tmp_path):
     ports = {name: free_port() for name in ("idp", "gateway", *SERVICES)}
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIP_")}
     env["GIP_UP_VAR_DIR"] = str(tmp_path / "var")
+    env["GIP_UP_DEMO"] = "0"  # the demo loaders have their own tests; this one is about processes
     env.update({f"GIP_UP_PORT_{name.upper()}": str(port) for name, port in ports.items()})
     for attempt in (1, 2):
         log = tmp_path / f"up-{attempt}.log"

@@ -195,7 +195,7 @@ MATRIX: list[Row] = [
         "200 403 403 403 403 403",
         json({"vendor": "Other vendor"}),
     ),
-    Row("GET", "/api/v1/sites/{site_id}", "200 200 200/404 200/404 403 403"),
+    Row("GET", "/api/v1/projects/by-site/{site_id}", "200 200 200/404 200/404 403 403"),
     Row("GET", "/api/v1/projects/{project}/establishments", "200 200 200/404 200/404 403 403"),
     Row("GET", "/api/v1/projects/{project}/memberships", "200 200 200/404 200/404 403 403"),
     Row(

@@ -49,13 +49,15 @@ async def test_site_id_is_six_digits_and_unique(api, funders):
             P, {"slug": "x", "name": "X", "vendor": "V", "site_id": site, "responsible": "idf"}
         )
         assert bad.status_code == 422
-    by_site = await api.get("/api/v1/sites/920001", as_=("service", None))
+    by_site = await api.get("/api/v1/projects/by-site/920001", as_=("service", None))
     assert by_site.status_code == 200 and by_site.json()["slug"] == "ent-92"
+    assert by_site.json()["members"] == ["hds"]
+    assert by_site.json()["responsible_member"] == "hds"
     etag = by_site.headers["etag"]
     assert (
-        await api.get("/api/v1/sites/920001", headers={"If-None-Match": etag})
+        await api.get("/api/v1/projects/by-site/920001", headers={"If-None-Match": etag})
     ).status_code == 304
-    assert (await api.get("/api/v1/sites/999999")).status_code == 404
+    assert (await api.get("/api/v1/projects/by-site/999999")).status_code == 404
 
 
 async def test_unknown_funder_is_404(api, funders):
@@ -127,6 +129,12 @@ async def test_establishments_move_between_projects_at_a_school_year_boundary(ap
     assert await uais("ent-92", "2020-09-01") == ["0750655E"]
     assert await uais("ent-92", "2030-01-01") == ["0750655E"]
 
+    every = (await api.get(f"{P}/ent-idf/establishments")).json()
+    assert every["on"] is None
+    assert [(e["uai"], e["valid_from"], e["valid_to"]) for e in every["items"]] == [
+        ("0750655E", "2015-09-01", "2020-08-31")
+    ]
+
     history = (await api.get(f"{P}/ent-idf/memberships")).json()["items"]
     assert [(m["uai"], m["valid_from"], m["valid_to"]) for m in history] == [
         ("0750655E", "2015-09-01", "2020-08-31")
@@ -173,7 +181,7 @@ async def test_tenants_see_the_projects_they_fund_and_their_establishments(api, 
     versailles = ("member-admin", "versailles")
     assert [p["slug"] for p in (await api.get(P, as_=versailles)).json()["items"]] == ["ent-92"]
     assert (await api.get(f"{P}/ent-idf", as_=hds)).status_code == 404
-    assert (await api.get("/api/v1/sites/750001", as_=hds)).status_code == 404
+    assert (await api.get("/api/v1/projects/by-site/750001", as_=hds)).status_code == 404
     # A member sees an establishment its project had, even after it left.
     listed = (await api.get("/api/v1/establishments", as_=hds)).json()["items"]
     assert [e["uai"] for e in listed] == [own]
@@ -242,3 +250,11 @@ async def test_member_headcount(api, funders, make_uai):
             params={"school_year": "2025-2026"},
         )
     ).status_code == 404
+
+
+async def test_a_project_slugged_like_a_static_segment_keeps_its_resources(api, funders):
+    await api.project("by-site", "123456", "hds")
+    assert (await api.get(f"{P}/by-site")).json()["slug"] == "by-site"
+    listed = await api.get(f"{P}/by-site/establishments")
+    assert listed.status_code == 200 and listed.json()["project"] == "by-site"
+    assert (await api.get(f"{P}/by-site/123456")).json()["slug"] == "by-site"

@@ -25,7 +25,6 @@ def create(settings: Settings | None = None) -> FastAPI:
             users.router,
             establishments.router,
             projects.router,
-            projects.sites,
             clients.router,
             idp.router,
         ],

@@ -21,7 +21,21 @@ class UaiConvertor(Convertor[str]):
         return value
 
 
+class SiteIdConvertor(Convertor[str]):
+    """`/projects/by-site/{site_id:site}` matches 6 digits only, so a project slugged `by-site`
+    keeps its own sub-resources (`/projects/by-site/establishments`)."""
+
+    regex = "[0-9]{6}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 register_url_convertor("uai", UaiConvertor())
+register_url_convertor("site", SiteIdConvertor())
 
 SlugPath = Annotated[str, Path(max_length=63, pattern=v.SLUG_PATTERN)]
 UaiPath = Annotated[str, Path(pattern=v.UAI_PATTERN, examples=["0750655E"])]

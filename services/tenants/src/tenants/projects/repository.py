@@ -153,19 +153,17 @@ def in_effect_on(day: date) -> ColumnElement[bool]:
 
 
 async def establishments_on(
-    session: AsyncSession, request: PageRequest, *, project_id: int, day: date
+    session: AsyncSession, request: PageRequest, *, project_id: int, day: date | None
 ) -> list[tuple[Establishment, Membership]]:
+    """The project's establishments on `day` (None: every period), keyed by membership."""
     query = (
         select(Establishment, Membership)
         .join(Membership, col(Membership.establishment_id) == col(Establishment.id))
-        .where(
-            Membership.project_id == project_id,
-            in_effect_on(day),
-            col(Establishment.id) > request.after,
-        )
-        .order_by(col(Establishment.id))
-        .limit(request.limit + 1)
+        .where(Membership.project_id == project_id, col(Membership.id) > request.after)
     )
+    if day is not None:
+        query = query.where(in_effect_on(day))
+    query = query.order_by(col(Membership.id)).limit(request.limit + 1)
     return [(e, m) for e, m in (await session.exec(query)).all()]
 
 

@@ -1,8 +1,7 @@
-"""/api/v1/projects and /api/v1/sites: ENT projects, their funders and establishments."""
+"""/api/v1/projects: ENT projects, their funders, and their establishments over time."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query, Request, Response
@@ -12,7 +11,6 @@ from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
-from tenants.common.clock import today
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.pagination import Page, PageDep, encode_cursor, make_page
 from tenants.common.params import SlugPath
@@ -34,7 +32,6 @@ from tenants.projects.schemas import (
 )
 
 router = api_router("/api/v1/projects", tags=["projects"])
-sites = api_router("/api/v1/sites", tags=["projects"])
 
 MembershipIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SiteIdPath = Annotated[str, Path(pattern=r"^[0-9]{6}$", examples=["920001"])]
@@ -47,6 +44,8 @@ async def public(session: AsyncSession, projects: list[Project]) -> list[Project
             {
                 **p.model_dump(),
                 "funders": [Funder(member=s, responsible=r) for s, r in funders[p.id or 0]],
+                "members": [s for s, _ in funders[p.id or 0]],
+                "responsible_member": next(s for s, r in funders[p.id or 0] if r),
             }
         )
         for p in projects
@@ -113,8 +112,8 @@ async def update_project(
     return (await public(session, [updated]))[0]
 
 
-@sites.get(
-    "/{site_id}",
+@router.get(
+    "/by-site/{site_id:site}",
     response_model=ProjectPublic,
     summary="The ENT project of a site id (cacheable)",
     responses={**etag_responses(ProjectPublic), **problem_responses(404)},
@@ -133,7 +132,12 @@ async def get_site(
 @router.get(
     "/{project}/establishments",
     response_model=ProjectEstablishmentsPage,
-    summary="The establishments of a project on a date (cacheable)",
+    summary="The establishments of a project on a date, or over time (cacheable)",
+    description=(
+        "With `on`: the establishments that belong to the project on that date. Without: "
+        "every period an establishment belonged to it (an establishment that left and came "
+        "back appears once per period), for callers that evaluate dates themselves."
+    ),
     responses={**etag_responses(ProjectEstablishmentsPage), **problem_responses(404)},
 )
 async def establishments_on(
@@ -142,12 +146,11 @@ async def establishments_on(
     session: SessionDep,
     request: Request,
     page: PageDep,
-    on: Annotated[Day | None, Query(description="Defaults to today (Europe/Paris)")] = None,
+    on: Annotated[Day | None, Query(description="The date; omitted: every period")] = None,
     _if_none_match: IfNoneMatch = None,
 ) -> Response:
     found = await service.get_visible(session=session, principal=principal, slug=project)
-    day: date = on or today()
-    rows = await repository.establishments_on(session, page, project_id=found.id or 0, day=day)
+    rows = await repository.establishments_on(session, page, project_id=found.id or 0, day=on)
 
     def item(row: tuple[Establishment, Membership]) -> ProjectEstablishment:
         establishment, membership = row
@@ -159,9 +162,9 @@ async def establishments_on(
             }
         )
 
-    listed = make_page(rows, page, key=lambda r: r[0].id or 0, public=item)
+    listed = make_page(rows, page, key=lambda r: r[1].id or 0, public=item)
     payload = ProjectEstablishmentsPage(
-        items=listed.items, next_cursor=listed.next_cursor, project=found.slug, on=day
+        items=listed.items, next_cursor=listed.next_cursor, project=found.slug, on=on
     )
     return cacheable(request, payload)
 

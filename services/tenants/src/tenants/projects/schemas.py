@@ -66,6 +66,8 @@ class ProjectPublic(PublicModel):
     vendor: str
     site_id: str
     funders: list[Funder] = Field(description="The responsible member first")
+    members: list[str] = Field(description="Slugs of the funding members (as in `funders`)")
+    responsible_member: str
     allowed_origins: list[str]
     created_at: datetime
     updated_at: datetime
@@ -103,4 +105,4 @@ class ProjectEstablishment(PublicModel):
 
 class ProjectEstablishmentsPage(Page[ProjectEstablishment]):
     project: str
-    on: date = Field(description="The date asked about")
+    on: date | None = Field(description="The date asked about; null: every period")
