@@ -753,3 +753,24 @@ async def test_aclose_closes_the_client() -> None:
     await client.aclose()
     with pytest.raises(RuntimeError):
         await client.get("/x")
+
+
+@pytest.mark.anyio
+async def test_retry_after_transport_waits_as_told_then_succeeds():
+    from gipkit.http import RetryAfterTransport
+
+    answers = [429, 429, 200]
+    waits: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = answers.pop(0)
+        return httpx.Response(status, headers={"Retry-After": "2"} if status == 429 else {})
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    transport = RetryAfterTransport(httpx.MockTransport(handler), sleep=sleep)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/api/v1/members", json={"slug": "x"})
+    assert response.status_code == 200
+    assert waits == [2.0, 2.0]

@@ -860,3 +860,36 @@ class ServiceClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class RetryAfterTransport(httpx.AsyncBaseTransport):
+    """Resends a request answered 429 after the `Retry-After` it names (capped), a few times.
+
+    For batch clients of the public API (demo loaders, scripts) that go through the gateway's
+    per-client rate limit: a polite client waits as told instead of failing or hammering."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport | None = None,
+        *,
+        attempts: int = 20,
+        max_wait: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.attempts = attempts
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(self.attempts - 1):
+            response = await self.inner.handle_async_request(request)
+            if response.status_code != 429:
+                return response
+            wait = _parse_retry_after(response.headers.get("Retry-After")) or 1.0
+            await response.aclose()
+            await self.sleep(min(self.max_wait, max(wait, 0.1)))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from gipkit.http import RetryAfterTransport
 from tenants.demo_data import SCHOOL_YEARS, DemoEstablishment, DemoMember, DemoProject, build
 
 log = logging.getLogger("tenants.demo")
@@ -206,7 +207,11 @@ def _csv(schools: list[DemoEstablishment], year: str) -> str:
 
 async def _load(base_url: str, token: str) -> Summary:
     async with httpx.AsyncClient(
-        base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+        # Through the gateway the loader meets its rate limit: wait as told, then go on.
+        transport=RetryAfterTransport(),
     ) as client:
         return await Loader(client).load()
 

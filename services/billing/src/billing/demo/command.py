@@ -18,7 +18,7 @@ import httpx
 from billing.common.clock import today
 from billing.demo.catalogue import PRESTATIONS, SUBSCRIPTIONS
 from billing.settings import Settings
-from gipkit.http import ClientCredentials, TokenProvider
+from gipkit.http import ClientCredentials, RetryAfterTransport, TokenProvider
 
 log = logging.getLogger("billing.demo")
 Say = Callable[[str], None]
@@ -111,7 +111,10 @@ async def _main(settings: Settings, year: int) -> int:
         token = await tokens.get_token()
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
-        base_url=settings.demo_url, headers=headers, timeout=30.0
+        base_url=settings.demo_url,
+        headers=headers,
+        timeout=30.0,
+        transport=RetryAfterTransport(),  # the gateway's rate limit: wait as told
     ) as client:
         await run_demo(client, year=year)
     return 0
