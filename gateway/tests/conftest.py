@@ -260,7 +260,7 @@ def _billing(app: FastAPI) -> None:
     async def list_invoices() -> list[Invoice]:
         return []
 
-    @app.get("/api/v1/balances", tags=["invoices"])  # not routed by the gateway
+    @app.get("/api/v1/internal-stats", tags=["invoices"])  # not routed by the gateway
     async def balances() -> list[BillingMember]:  # type: ignore[valid-type]
         return []
 

@@ -29,7 +29,7 @@ async def test_merged_document_holds_every_routed_path(client):
     # The gateway's own paths; not the services' own operations routes, nor what it does not route.
     assert "/healthz" in paths and "/readyz" in paths
     assert paths["/healthz"]["get"].get("x-service") is None
-    assert "/api/v1/balances" not in paths
+    assert "/api/v1/internal-stats" not in paths
     assert "/openapi.json" not in paths
 
 
