@@ -46,6 +46,29 @@ def own_url(migrations_dir, tmp_path, worker_id):
         admin.dispose()
 
 
+async def waiting_on_a_lock(url, within: float = 30.0) -> bool:
+    """True once a session of the test database waits on a lock."""
+    engine = make_sync_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            with engine.connect() as conn:
+                waiting = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = :db AND wait_event_type = 'Lock'"
+                    ),
+                    {"db": url.database},
+                ).scalar()
+            if waiting:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+    finally:
+        engine.dispose()
+
+
 async def test_concurrent_same_key_is_409(own_url, tokens):
     app = create(billing_settings())
     app.state.db = Database.from_url(own_url)
@@ -79,7 +102,9 @@ async def test_concurrent_same_key_is_409(own_url, tokens):
                     second = asyncio.create_task(
                         client.post("/api/v1/usage", json=EVENT, headers=headers)
                     )
-                    await asyncio.sleep(0.5)
+                    # Until the second request is really blocked on the first's row lock (a
+                    # fixed sleep is not enough on a loaded machine: it may not have started).
+                    assert await waiting_on_a_lock(own_url), "the second request never waited"
                     assert not second.done()  # it waits on the first transaction
                     await first.commit()
                 response = await second
