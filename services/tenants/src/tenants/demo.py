@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from gipkit.http import RetryAfterTransport
-from tenants.demo_data import SCHOOL_YEARS, DemoEstablishment, DemoMember, DemoProject, build
+from tenants.demo_data import DemoEstablishment, DemoMember, DemoProject, build
 
 log = logging.getLogger("tenants.demo")
 
@@ -126,7 +126,9 @@ class Loader:
 
     async def establishments(self, projects: list[DemoProject]) -> None:
         schools = [e for p in projects for e, _ in p.establishments]
-        for year in SCHOOL_YEARS:
+        # Every school year the register has (they follow the calendar: see demo_data).
+        years = sorted({year for e in schools for year in e.headcounts})
+        for year in years:
             report = self._check(
                 await self.client.post(
                     "/api/v1/establishments/import",
@@ -141,7 +143,7 @@ class Loader:
             self.summary.created["establishments"] = (
                 self.summary.created.get("establishments", 0) + report["created"]
             )
-            if year == SCHOOL_YEARS[-1]:
+            if year == years[-1]:
                 self.summary.existing["establishments"] = report["unchanged"] + report["updated"]
 
     async def networks(self, projects: list[DemoProject]) -> None:

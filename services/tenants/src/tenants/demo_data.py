@@ -3,6 +3,11 @@
 Deterministic (a seeded generator): loading twice describes the same register, so the demo
 loader can be run again and change nothing. The UAIs are well-formed (real key letters) but
 generated: they are not meant to name real schools.
+
+Headcounts follow the calendar: besides the school years the generator draws, the register
+has those up to the one in progress on the day it is built, so that the demo budget year
+billing prepares (this calendar year, pupils of the school year in progress on 1 January)
+finds pupils to share its costs by.
 """
 
 from __future__ import annotations
@@ -10,9 +15,13 @@ from __future__ import annotations
 import ipaddress
 import random
 from dataclasses import dataclass, field
+from datetime import date
 
-from tenants.common.validation import uai_check_letter
+from tenants.common.clock import today
+from tenants.common.validation import school_year_of, uai_check_letter
 
+# The school years the seeded generator draws (fixed: the same schools and figures on every
+# load); later ones are derived from the last of them, school by school (`school_years`).
 SCHOOL_YEARS = ("2024-2025", "2025-2026")
 # Hauts-de-Seine: "86 500 utilisateurs potentiels" (pupils, teachers and staff of its
 # collèges in the demo).
@@ -231,7 +240,36 @@ def _scale_to(establishments: list[DemoEstablishment], total: int) -> None:
             e.headcounts[y] = (round(p * factor), round(t * factor), round(s * factor))
 
 
-def build() -> tuple[tuple[DemoMember, ...], list[DemoProject]]:
+def school_years(day: date) -> tuple[str, ...]:
+    """The school years the register has headcounts for on `day`: the generated ones, then
+    every one up to the school year in progress on `day` — hence also the one in progress on
+    1 January of `day`'s year, whose pupils billing counts for that budget year."""
+    first = int(SCHOOL_YEARS[0][:4])
+    last = max(int(SCHOOL_YEARS[-1][:4]), int(school_year_of(day)[:4]))
+    return tuple(f"{y}-{y + 1}" for y in range(first, last + 1))
+
+
+def _derive(establishment: DemoEstablishment, year: str) -> tuple[int, int, int]:
+    """A later school year's headcounts: the last generated year's, drifted by a few percent
+    drawn from the UAI and the year alone (the same whatever the day the register is built)."""
+    drift = 1 + random.Random(f"{establishment.uai} {year}").uniform(-0.03, 0.03)
+    p, t, s = establishment.headcounts[SCHOOL_YEARS[-1]]
+    return max(20, round(p * drift)), max(2, round(t * drift)), max(1, round(s * drift))
+
+
+def build(day: date | None = None) -> tuple[tuple[DemoMember, ...], list[DemoProject]]:
+    """The register as it stands on `day` (default: today, in Paris)."""
+    projects = _generate()
+    for year in school_years(day or today()):
+        if year in SCHOOL_YEARS:
+            continue
+        for project in projects:
+            for school, _ in project.establishments:
+                school.headcounts[year] = _derive(school, year)
+    return MEMBERS, projects
+
+
+def _generate() -> list[DemoProject]:
     make = _Maker(seed=2013)
 
     enc92 = DemoProject(
@@ -335,4 +373,4 @@ def build() -> tuple[tuple[DemoMember, ...], list[DemoProject]]:
         )
         nanterre.establishments.append((ecole, "2019-09-01"))
 
-    return MEMBERS, [enc92, monlycee, auvergne, nanterre]
+    return [enc92, monlycee, auvergne, nanterre]
