@@ -35,6 +35,14 @@ def test_redact_masks_jwts_anywhere():
     assert jwt_like not in redact(f"token={jwt_like}")
 
 
+def test_redact_masks_query_strings_of_urls_and_paths():
+    line = 'HTTP Request: GET http://measure:8003/collect?s=123456&idclient=PERSON42 "200 OK"'
+    assert "PERSON42" not in redact(line)
+    assert "http://measure:8003/collect?[query redacted]" in redact(line)
+    assert "PERSON42" not in redact("GET /collect?idclient=PERSON42 HTTP/1.1")
+    assert redact("no url here? fine") == "no url here? fine"
+
+
 def test_span_attributes_lose_personal_data():
     clean = scrub_attributes(
         {

@@ -36,10 +36,15 @@ _SECRET_PATTERNS = (
 )
 
 
+# Query strings of URLs are masked too: the browser tag carries a person id in its query
+# (`idclient`), and a proxy or client logging the URL would write it (DESIGN.md §4).
+_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#\"']+|\s/[^\s?#\"']*)\?[^\s#\"']*")
+
+
 def redact(text: str) -> str:
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("[redacted]", text)
-    return text
+    return _QUERY.sub(r"\1?[query redacted]", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -141,6 +146,8 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # uvicorn's access log prints client IPs: personal data we do not keep (DESIGN.md §4).
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx writes every request's URL at INFO: requests are traced, not logged one by one.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -1,16 +1,52 @@
 """The measure service."""
 
+import asyncio
+from typing import Any
+
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from gipkit.app import create_app
+from measure.collect.router import router as collect_router
+from measure.common.directory import TenantsDirectory
+from measure.hits.router import router as hits_router
+from measure.hits.schemas import HitIn
+from measure.indicators.router import router as indicators_router
+from measure.retention.router import router as retention_router
 from measure.settings import Settings
 
 
+async def _start(app: FastAPI) -> None:
+    # Tests and the benchmark put their own directory on app.state before startup.
+    if getattr(app.state, "directory", None) is None:
+        app.state.directory = TenantsDirectory(
+            app.state.peers["tenants"], ttl=app.state.settings.directory_ttl_seconds
+        )
+
+
 def create(settings: Settings | None = None) -> FastAPI:
-    return create_app(
+    app = create_app(
         name="measure",
         settings=settings or Settings(),
         description="What is measured: hit ingestion, pseudonymisation, indicators.",
-        routers=[],
+        routers=[hits_router, collect_router, indicators_router, retention_router],
         peers=["tenants"],
+        on_startup=[_start],
     )
+    app.state.write_lock = asyncio.Lock()
+    _publish(app, HitIn)
+    return app
+
+
+def _publish(app: FastAPI, model: type[BaseModel]) -> None:
+    """Add a schema that no route references directly to the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        schema["components"]["schemas"].setdefault(
+            model.__name__, model.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,4 +1,6 @@
-from pydantic import SecretStr
+"""Settings of measure (`GIP_MEASURE_*`), with development defaults."""
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from gipkit.settings import ServiceSettings
@@ -11,3 +13,25 @@ class Settings(ServiceSettings):
     port: int = 8003
     client_id: str = "svc-measure"
     client_secret: SecretStr = SecretStr("svc-measure-secret")
+
+    # The secret each project's pseudonymisation key is derived from (per project and school
+    # year). Changing it changes every pseudonym: set it once per deployment, keep it safe.
+    pseudonym_secret: SecretStr = SecretStr("dev-only-change-me")
+    # Raw hits are kept this many months (CNIL guidance for audience measurement: 25).
+    retention_months: int = Field(25, ge=1, le=120)
+    # One ingestion request: at most this many hits and this many bytes (decompressed).
+    max_batch_hits: int = Field(10_000, ge=1, le=100_000)
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # How far in the future a hit's timestamp may be (clock skew of the ENT's servers).
+    max_future_seconds: int = Field(300, ge=0)
+    # The browser tag: requests per minute and client IP.
+    collect_per_minute: int = Field(600, ge=1)
+    # How long answers from tenants are reused.
+    directory_ttl_seconds: float = Field(60.0, ge=0)
+    # `python -m measure demo`: where to post hits and as which ENT client.
+    demo_url: str = "http://127.0.0.1:8000"
+    demo_client_id: str = "demo-ent"
+    demo_client_secret: SecretStr = SecretStr("demo-ent-secret")
+
+    def secrets(self) -> list[SecretStr]:
+        return [self.client_secret, self.pseudonym_secret]

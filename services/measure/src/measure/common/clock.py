@@ -1,0 +1,48 @@
+"""Time as method v1 reads it: stored in UTC, days and hours in Europe/Paris, school years
+from 1 September to 31 August."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware moment in UTC; a naive one is refused upstream, never guessed."""
+    return moment.astimezone(UTC)
+
+
+def paris(moment: datetime) -> datetime:
+    return moment.astimezone(PARIS)
+
+
+def paris_day(moment: datetime) -> date:
+    return moment.astimezone(PARIS).date()
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant a Paris day begins (23 or 25 hours long on DST days)."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+def school_year_of(day: date) -> str:
+    first = day.year if day.month >= 9 else day.year - 1
+    return f"{first}-{first + 1}"
+
+
+def days(start: date, end: date) -> list[date]:
+    """Every day from start to end, both included."""
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

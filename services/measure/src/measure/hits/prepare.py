@@ -1,0 +1,188 @@
+"""From what an ENT sent to what is stored: validation against the national codes and
+tenants' register, pseudonymisation, user-agent and network classification.
+
+Nothing here writes; a refused hit becomes an `ItemError` and its neighbours go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from gipkit.auth import Principal
+from measure.common.clock import paris_day, school_year_of
+from measure.common.directory import Directory, Project
+from measure.common.pseudonym import pseudonym
+from measure.common.useragent import classify
+from measure.hits.body import unreadable_reason
+from measure.hits.schemas import HitIn, ItemError, service_code
+
+
+@dataclass(frozen=True)
+class Limits:
+    secret: bytes
+    now: datetime
+    max_future: timedelta
+    oldest: datetime  # the retention window's start: older hits would be purged at once
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedHit:
+    index: int
+    site: str
+    event_id: str
+    ts: datetime
+    uai: str
+    visitor: str
+    profile: str
+    service: str
+    page: str
+    device: str
+    os: str
+    browser: str
+    inside: str
+    known_service: bool
+
+    @property
+    def fingerprint(self) -> str:
+        """What "the same content" means for a replayed event id (no raw value enters it)."""
+        text = "\x1f".join(
+            (
+                self.ts.isoformat(),
+                self.uai,
+                self.visitor,
+                self.profile,
+                self.service,
+                self.page,
+                self.device,
+                self.os,
+                self.browser,
+                self.inside,
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def row(self, received_at: datetime) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "event_id": self.event_id,
+            "ts": self.ts,
+            "uai": self.uai,
+            "visitor": self.visitor,
+            "profile": self.profile,
+            "service": self.service,
+            "page": self.page,
+            "device": self.device,
+            "os": self.os,
+            "browser": self.browser,
+            "inside": self.inside,
+            "received_at": received_at,
+        }
+
+
+@dataclass
+class Prepared:
+    hits: list[PreparedHit] = field(default_factory=list)
+    errors: list[ItemError] = field(default_factory=list)
+
+
+def _field_errors(index: int, exc: ValidationError) -> list[ItemError]:
+    found = []
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = error.get("loc") or ()
+        name = str(loc[0]) if loc else ""
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            reason = "not a field of a hit"
+        found.append(ItemError(index=index, field=name, reason=reason))
+    return found
+
+
+async def _inside(directory: Directory, hit: HitIn) -> str:
+    if hit.inside is not None:
+        return "inside" if hit.inside else "outside"
+    if hit.ip is None:
+        return "unknown"
+    networks = await directory.networks(hit.uai)
+    if not networks:
+        return "unknown"
+    address = ipaddress.ip_address(hit.ip)
+    return "inside" if any(address in n for n in networks) else "outside"
+
+
+def may_send_for(principal: Principal, project: Project) -> bool:
+    return principal.is_platform or bool(set(principal.organizations) & set(project.members))
+
+
+async def prepare(
+    items: Sequence[Any], *, directory: Directory, principal: Principal, limits: Limits
+) -> Prepared:
+    out = Prepared()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            reason = unreadable_reason(item) or "a hit is a JSON object"
+            out.errors.append(ItemError(index=index, field="", reason=reason))
+            continue
+        try:
+            hit = HitIn.model_validate(item)
+        except ValidationError as exc:
+            out.errors.extend(_field_errors(index, exc))
+            continue
+        prepared = await _check(index, hit, directory=directory, principal=principal, limits=limits)
+        if isinstance(prepared, ItemError):
+            out.errors.append(prepared)
+        else:
+            out.hits.append(prepared)
+    return out
+
+
+async def _check(
+    index: int, hit: HitIn, *, directory: Directory, principal: Principal, limits: Limits
+) -> PreparedHit | ItemError:
+    ts = hit.ts.astimezone(limits.now.tzinfo)
+    if ts > limits.now + limits.max_future:
+        seconds = int(limits.max_future.total_seconds())
+        return ItemError(index=index, field="ts", reason=f"more than {seconds} s in the future")
+    if ts < limits.oldest:
+        return ItemError(
+            index=index, field="ts", reason="older than the retention window of raw hits"
+        )
+    project = await directory.project_by_site(hit.site)
+    if project is None or not may_send_for(principal, project):
+        # Another organisation's project is answered as unknown: its existence is not told.
+        return ItemError(
+            index=index, field="site", reason="no ENT project of yours has this site id"
+        )
+    day = paris_day(ts)
+    if not project.attached(hit.uai, day):
+        return ItemError(
+            index=index,
+            field="uai",
+            reason=f"not attached to project {project.slug} on {day.isoformat()}",
+        )
+    service, known = service_code(hit.service)
+    client = classify(hit.user_agent)
+    return PreparedHit(
+        index=index,
+        site=hit.site,
+        event_id=hit.event_id,
+        ts=ts,
+        uai=hit.uai,
+        visitor=pseudonym(
+            limits.secret, site=hit.site, school_year=school_year_of(day), user=hit.user
+        ),
+        profile=hit.profile,
+        service=service,
+        page=hit.page,
+        device=client.device,
+        os=client.os,
+        browser=client.browser,
+        inside=await _inside(directory, hit),
+        known_service=known,
+    )

@@ -1,0 +1,145 @@
+"""What an ENT sends (one hit) and what it is told back (the batch's outcome)."""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address, IPv6Address
+from typing import Annotated
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from gipkit.uai import uai_problem
+from measure.common.codes import PAGE_ENT, PROFILES, SERVICE_BY_LABEL, SERVICES
+
+# C0 and C1 control characters (NUL included) and DEL: refused in every string of a hit.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control(value: object) -> object:
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError("control characters (NUL included) are not allowed")
+    return value
+
+
+def _uai(value: object) -> object:
+    if isinstance(value, str):
+        problem = uai_problem(value.upper())
+        if problem:
+            raise ValueError(problem)
+        return value.upper()
+    return value
+
+
+def _code(value: object) -> object:
+    # The guide's ids travel as numbers or strings; both are read as the id's text.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _profile(value: object) -> object:
+    value = _code(value)
+    if isinstance(value, str) and value not in PROFILES:
+        raise ValueError(f"unknown profile id; one of {', '.join(PROFILES)}")
+    return value
+
+
+def service_code(value: str | None) -> tuple[str, bool]:
+    """The service id of `value` (an id or the guide's label) and whether it was known;
+    anything else is a page of the ENT (Page_ENT), counted as such."""
+    if value is None or value == "":
+        return PAGE_ENT, True
+    if value in SERVICES:
+        return value, True
+    by_label = SERVICE_BY_LABEL.get(value.lower())
+    return (by_label, True) if by_label else (PAGE_ENT, False)
+
+
+# What the JSON schema says of free text (the validator says it again, with a clear reason).
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+Text = Annotated[
+    str, BeforeValidator(_no_control), WithJsonSchema({"type": "string", "pattern": NO_CONTROL})
+]
+EventId = Annotated[
+    str,
+    BeforeValidator(_no_control),
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$"),
+]
+SiteId = Annotated[str, BeforeValidator(_code), StringConstraints(pattern=r"^[0-9]{6}$")]
+Uai = Annotated[str, BeforeValidator(_uai), StringConstraints(pattern=r"^[0-9]{7}[A-Z]$")]
+ProfileId = Annotated[
+    str,
+    BeforeValidator(_profile),
+    WithJsonSchema({"type": "string", "enum": list(PROFILES)}),
+]
+ServiceId = Annotated[
+    str,
+    BeforeValidator(_code),
+    BeforeValidator(_no_control),
+    StringConstraints(max_length=64),
+    WithJsonSchema({"type": "string", "maxLength": 64, "pattern": NO_CONTROL}),
+]
+
+
+class HitIn(BaseModel):
+    """One hit. `user` is the ENT's stable person id (ID_PERSO): it is pseudonymised on
+    arrival and never stored; `ip` and `user_agent` are read and dropped."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: EventId = Field(description="Chosen by the ENT; unique per project (idempotency)")
+    ts: AwareDatetime = Field(description="When the page was seen, with its UTC offset")
+    site: SiteId = Field(description="The ENT project's 6-digit site id (`s`)")
+    uai: Uai = Field(description="The establishment (`s2`), attached to the project that day")
+    user: Annotated[
+        Text,
+        StringConstraints(min_length=1, max_length=128),
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128, "pattern": NO_CONTROL}),
+    ] = Field(description="ID_PERSO (`idclient`), pseudonymised on arrival")
+    profile: ProfileId = Field(description="Profile id of the national guide (`x2`)")
+    service: ServiceId | None = Field(
+        None, description="Service id (`x1`) or label; unknown or absent: Page_ENT"
+    )
+    page: Annotated[
+        Text,
+        StringConstraints(max_length=512),
+        WithJsonSchema({"type": "string", "maxLength": 512, "pattern": NO_CONTROL}),
+    ] = Field("", description="`p`")
+    user_agent: (
+        Annotated[
+            Text,
+            StringConstraints(max_length=1024),
+            WithJsonSchema({"type": "string", "maxLength": 1024, "pattern": NO_CONTROL}),
+        ]
+        | None
+    ) = None
+    ip: IPv4Address | IPv6Address | None = None
+    inside: bool | None = Field(
+        None, description="Seen from inside the establishment; absent: told by its networks"
+    )
+
+
+class ItemError(BaseModel):
+    index: int = Field(description="Position of the hit in the request (from 0)")
+    field: str = Field(description="The hit's field at fault; empty: the hit as a whole")
+    reason: str
+
+
+class IngestResult(BaseModel):
+    accepted: int = Field(description="New hits stored (durable before this answer)")
+    duplicates: int = Field(description="Hits already stored with the same content")
+    conflicts: int = Field(description="Event ids already stored with other content, set aside")
+    unknown_services: int = Field(description="Accepted hits counted as Page_ENT")
+    errors: list[ItemError] = Field(description="Refused hits, by position")

@@ -1,0 +1,25 @@
+"""`POST /api/v1/retention/purge` (gip-admin): what the `purge` command does, over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gipkit.db import SessionDep
+from measure.common.clock import utcnow
+from measure.common.deps import Admin, SettingsDep, WriteLockDep
+from measure.hits.service import retention_start
+from measure.retention.service import PurgeReport, purge
+
+router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
+
+
+@router.post(
+    "/purge",
+    response_model=PurgeReport,
+    summary="Delete raw hits older than the retention window, and say how many",
+)
+async def post_purge(
+    _admin: Admin, session: SessionDep, settings: SettingsDep, lock: WriteLockDep
+) -> PurgeReport:
+    async with lock:
+        return await purge(session, oldest=retention_start(utcnow(), settings.retention_months))
