@@ -153,7 +153,13 @@ def create_app(
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
-            expose_headers=["X-Request-ID", "ETag", "Location", "Retry-After"],
+            expose_headers=[
+                "X-Request-ID",
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotency-Replayed",
+            ],
         )
     instrument(app, name)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

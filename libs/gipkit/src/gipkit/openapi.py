@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from gipkit.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses
+from gipkit.idempotency import HEADER as IDEMPOTENCY_HEADER
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -27,6 +28,18 @@ def _problem_content() -> dict[str, Any]:
 def _declared(code: int) -> dict[str, Any]:
     entry = problem_responses(code)[code]
     return {"description": entry["description"], "content": _problem_content()}
+
+
+def _optional_header_without_null(parameter: dict[str, Any]) -> None:
+    """An optional `Idempotency-Key` is absent or a key, never `null` (FastAPI writes its
+    `str | None` as `anyOf: [string, null]`, and a header has no null)."""
+    if parameter.get("in") != "header" or parameter.get("name") != IDEMPOTENCY_HEADER:
+        return
+    schema = parameter.get("schema", {})
+    variants = [v for v in schema.get("anyOf", ()) if v.get("type") != "null"]
+    if len(variants) == 1 and len(variants) < len(schema["anyOf"]):
+        rest = {k: v for k, v in schema.items() if k != "anyOf"}
+        parameter["schema"] = {**variants[0], **rest}
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -51,6 +64,8 @@ def install_openapi(app: FastAPI) -> None:
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
                 responses = operation["responses"]
+                for parameter in operation.get("parameters", ()):
+                    _optional_header_without_null(parameter)
                 has_input = bool(operation.get("parameters") or operation.get("requestBody"))
                 if "422" in responses or has_input:
                     responses["422"] = _declared(422)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Path, Query, Request, Response
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from tenants.clients import repository, service
 from tenants.clients.models import Client, ClientKind
 from tenants.clients.schemas import (
     CLIENT_ID_PATTERN,
     ClientCreate,
+    ClientCreated,
     ClientPublic,
     ClientWithSecret,
 )
 from tenants.common import validation as v
 from tenants.common.access import MemberManager, Reader, visible_slugs
+from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.routing import api_router
 from tenants.idp.deps import IdpDep
@@ -55,26 +58,52 @@ async def list_clients(
 @router.post(
     "",
     status_code=201,
-    response_model=ClientWithSecret,
+    response_model=ClientCreated,
     summary="Create an ENT ingest or partner client (the secret is shown once)",
     description=(
         "A confidential client in the IdP with a service account holding the role `kind`, "
         "whose tokens carry the member as `organization`. The answer holds the secret; "
-        "tenants does not keep it."
+        "tenants does not keep it.\n\n"
+        "Idempotent with an `Idempotency-Key`: a retry with the same key and body answers "
+        "the same client again, made once in the IdP, but without its secret, which tenants "
+        "does not keep (`client_secret: null`, `secret_already_shown: true`). A client "
+        "that lost the first answer rotates the secret "
+        "(`POST /api/v1/clients/{client_id}/secret`)."
     ),
-    responses=problem_responses(404, 409, 502, 503),
+    responses={**problem_responses(404, 502, 503), **idempotent_responses(201)},
 )
 async def create_client(
     body: ClientCreate,
     principal: MemberManager,
     session: SessionDep,
     idp: IdpDep,
-    response: Response,
-) -> ClientWithSecret:
-    client, secret = await service.create(session=session, idp=idp, principal=principal, data=body)
-    response.headers.update(NO_STORE)
-    response.headers["Location"] = f"/api/v1/clients/{client.client_id}"
-    return with_secret(client, body.member, secret)
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        client, secret = await service.create(
+            session=session, idp=idp, principal=principal, data=body
+        )
+        created = ClientCreated.model_validate(
+            {**client.model_dump(), "member": body.member, "client_secret": secret}
+        )
+        # A replay never holds the secret: only what is safe to keep is stored.
+        replay = created.model_copy(update={"client_secret": None, "secret_already_shown": True})
+        return Answer(
+            201,
+            created.model_dump(mode="json"),
+            headers={**NO_STORE, "Location": f"/api/v1/clients/{client.client_id}"},
+            replay_body=replay.model_dump(mode="json"),
+        )
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.get(

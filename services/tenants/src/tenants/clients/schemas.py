@@ -33,3 +33,20 @@ class ClientWithSecret(ClientPublic):
     client_secret: str = Field(
         description="Shown this once: tenants does not keep it. Rotate the secret if lost."
     )
+
+
+class ClientCreated(ClientPublic):
+    """The answer to a creation: with the secret, once."""
+
+    client_secret: str | None = Field(
+        description="Shown this once: tenants does not keep it. Rotate the secret if lost. "
+        "`null` in the replay of a creation (same Idempotency-Key and body): see "
+        "`secret_already_shown`."
+    )
+    secret_already_shown: bool = Field(
+        default=False,
+        description="`true` when this answer replays an earlier creation (same "
+        "Idempotency-Key and body): the secret was in the first answer only, so "
+        "`client_secret` is `null`. Lost it? `POST /api/v1/clients/{client_id}/secret` "
+        "makes a new one.",
+    )

@@ -14,9 +14,11 @@ from gipkit.errors import (
     UnsupportedMediaType,
     problem_responses,
 )
+from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
+from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SchoolYearPath, UaiPath
 from tenants.common.routing import api_router
@@ -67,14 +69,30 @@ async def list_establishments(
     status_code=201,
     response_model=EstablishmentPublic,
     summary="Register an establishment",
-    responses=problem_responses(409),
+    description="Idempotent with an `Idempotency-Key`.",
+    responses=idempotent_responses(201),
 )
 async def create_establishment(
-    body: EstablishmentCreate, _: Admin, session: SessionDep, response: Response
-) -> EstablishmentPublic:
-    establishment = await service.create(session=session, data=body)
-    response.headers["Location"] = f"/api/v1/establishments/{establishment.uai}"
-    return EstablishmentPublic.model_validate(establishment)
+    body: EstablishmentCreate,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        establishment = await service.create(session=session, data=body)
+        created = EstablishmentPublic.model_validate(establishment)
+        location = {"Location": f"/api/v1/establishments/{establishment.uai}"}
+        return Answer(201, created.model_dump(mode="json"), headers=location)
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.post(
@@ -86,7 +104,8 @@ async def create_establishment(
         "by `,pupils,teachers,staff` (the headcounts of `school_year`); `;` or tab may "
         "separate. Valid rows are stored, invalid rows are listed with their line number; "
         "importing the same file again changes nothing. A file that is not UTF-8 or lacks "
-        "the header is refused whole (422)."
+        "the header is refused whole (422). With an `Idempotency-Key`, a retry of the same "
+        "file answers the first import's report again."
     ),
     openapi_extra={
         "requestBody": {
@@ -103,17 +122,18 @@ async def create_establishment(
             },
         }
     },
-    responses=problem_responses(413, 415),
+    responses={**problem_responses(413, 415), **idempotent_responses(200)},
 )
 async def import_establishments(
     request: Request,
-    _: Admin,
+    principal: Admin,
     session: SessionDep,
     school_year: Annotated[
         str | None,
         Query(pattern=v.SCHOOL_YEAR_PATTERN, description="School year of the headcounts"),
     ] = None,
-) -> ImportReport:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in CSV_TYPES:
         raise UnsupportedMediaType("send the file as text/csv")
@@ -127,14 +147,29 @@ async def import_establishments(
         raise Unprocessable(errors=[FieldError(field="body", reason="the file must be UTF-8")])
     if reason := csv_import.header_problem(text):
         raise Unprocessable(errors=[FieldError(field="body", reason=reason)])
-    outcome = await service.import_csv(session=session, text=text, school_year=school_year)
-    return ImportReport(
-        rows=outcome.rows,
-        created=outcome.created,
-        updated=outcome.updated,
-        unchanged=outcome.unchanged,
-        rejected=len({p.line for p in outcome.problems if p.line > 1}),
-        errors=[RowError(line=p.line, field=p.field, reason=p.reason) for p in outcome.problems],
+
+    async def write() -> Answer:
+        outcome = await service.import_csv(session=session, text=text, school_year=school_year)
+        report = ImportReport(
+            rows=outcome.rows,
+            created=outcome.created,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            rejected=len({p.line for p in outcome.problems if p.line > 1}),
+            errors=[
+                RowError(line=p.line, field=p.field, reason=p.reason) for p in outcome.problems
+            ],
+        )
+        return Answer(200, report.model_dump(mode="json"))
+
+    # The file as sent (and school_year, in the query) is what makes two imports the same.
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=bytes(body),
+        write=write,
     )
 
 
@@ -223,14 +258,30 @@ async def list_networks(
     status_code=201,
     response_model=NetworkPublic,
     summary="Declare a network of an establishment",
-    responses=problem_responses(404, 409),
+    description="Idempotent with an `Idempotency-Key`.",
+    responses={**problem_responses(404), **idempotent_responses(201)},
 )
 async def add_network(
-    uai: UaiPath, body: NetworkCreate, principal: Admin, session: SessionDep
-) -> NetworkPublic:
-    establishment = await service.get_visible(session=session, principal=principal, uai=uai)
-    network = await service.add_network(session=session, establishment=establishment, data=body)
-    return NetworkPublic.model_validate(network)
+    uai: UaiPath,
+    body: NetworkCreate,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        establishment = await service.get_visible(session=session, principal=principal, uai=uai)
+        network = await service.add_network(session=session, establishment=establishment, data=body)
+        return Answer(201, NetworkPublic.model_validate(network).model_dump(mode="json"))
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.delete(

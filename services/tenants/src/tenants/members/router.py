@@ -9,10 +9,12 @@ from fastapi import Query, Request, Response
 from gipkit.auth import GIP_ADMIN, Principal
 from gipkit.db import SessionDep
 from gipkit.errors import Forbidden, problem_responses
+from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from tenants.common import validation as v
 from tenants.common.access import Admin, AnyRole, MemberManager, Reader, visible_slugs
 from tenants.common.clock import today
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
+from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SlugPath
 from tenants.common.routing import api_router
@@ -71,16 +73,32 @@ async def list_members(
     summary="Create a member and its IdP organisation",
     description=(
         "The member is stored even when the IdP cannot be reached: it then has "
-        "`idp_status=pending`, and `POST /api/v1/idp/reconcile` provisions it later."
+        "`idp_status=pending`, and `POST /api/v1/idp/reconcile` provisions it later. "
+        "Idempotent with an `Idempotency-Key`."
     ),
-    responses=problem_responses(409),
+    responses=idempotent_responses(201),
 )
 async def create_member(
-    body: MemberCreate, _: Admin, session: SessionDep, idp: IdpDep, response: Response
-) -> MemberPublic:
-    member = await service.create(session=session, idp=idp, data=body, today=today())
-    response.headers["Location"] = f"/api/v1/members/{member.slug}"
-    return public(member)
+    body: MemberCreate,
+    principal: Admin,
+    session: SessionDep,
+    idp: IdpDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        member = await service.create(session=session, idp=idp, data=body, today=today())
+        location = {"Location": f"/api/v1/members/{member.slug}"}
+        return Answer(201, public(member).model_dump(mode="json"), headers=location)
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.get(

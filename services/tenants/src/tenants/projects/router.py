@@ -9,9 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
+from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, encode_cursor, make_page
 from tenants.common.params import SlugPath
 from tenants.common.routing import api_router
@@ -77,14 +79,30 @@ async def list_projects(
     status_code=201,
     response_model=ProjectPublic,
     summary="Create an ENT project",
-    responses=problem_responses(404, 409),
+    description="Idempotent with an `Idempotency-Key`.",
+    responses={**problem_responses(404), **idempotent_responses(201)},
 )
 async def create_project(
-    body: ProjectCreate, _: Admin, session: SessionDep, response: Response
-) -> ProjectPublic:
-    project = await service.create(session=session, data=body)
-    response.headers["Location"] = f"/api/v1/projects/{project.slug}"
-    return (await public(session, [project]))[0]
+    body: ProjectCreate,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        project = await service.create(session=session, data=body)
+        created = (await public(session, [project]))[0]
+        location = {"Location": f"/api/v1/projects/{project.slug}"}
+        return Answer(201, created.model_dump(mode="json"), headers=location)
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.get(
@@ -202,16 +220,33 @@ async def list_memberships(
     summary="Attach an establishment from a date",
     description=(
         "An establishment belongs to at most one project on any date: a period that meets "
-        "another is refused (409, naming the other project in `conflicting_project`)."
+        "another is refused (409, naming the other project in `conflicting_project`). "
+        "Idempotent with an `Idempotency-Key`."
     ),
-    responses=problem_responses(404, 409),
+    responses={**problem_responses(404), **idempotent_responses(201)},
 )
 async def attach(
-    project: SlugPath, body: MembershipCreate, principal: Admin, session: SessionDep
-) -> MembershipPublic:
-    found = await service.get_visible(session=session, principal=principal, slug=project)
-    membership = await service.attach(session=session, project=found, data=body)
-    return membership_public(found, membership, body.uai)
+    project: SlugPath,
+    body: MembershipCreate,
+    principal: Admin,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        found = await service.get_visible(session=session, principal=principal, slug=project)
+        membership = await service.attach(session=session, project=found, data=body)
+        created = membership_public(found, membership, body.uai)
+        return Answer(201, created.model_dump(mode="json"))
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 async def _uai_of(session: AsyncSession, membership: Membership) -> str:

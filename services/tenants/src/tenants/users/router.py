@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Path, Request, Response
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from tenants.common.access import MemberManager, Reader
+from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, encode_cursor
 from tenants.common.params import SlugPath
 from tenants.common.routing import api_router
@@ -65,9 +67,11 @@ async def list_users(
     description=(
         "Creates the user in the IdP with the role, in the member's organisation, and asks "
         "the IdP to e-mail the link to set a password. An existing username or e-mail is a "
-        "conflict: an account is never moved from one organisation to another."
+        "conflict: an account is never moved from one organisation to another. Idempotent "
+        "with an `Idempotency-Key`: a retry answers the first invitation again, without "
+        "inviting twice."
     ),
-    responses=problem_responses(404, 409, 502, 503),
+    responses={**IDP_ERRORS, **idempotent_responses(201)},
 )
 async def invite_user(
     member: SlugPath,
@@ -75,10 +79,23 @@ async def invite_user(
     principal: MemberManager,
     session: SessionDep,
     idp: IdpDep,
-) -> UserInvited:
-    found = await members.get_visible(session=session, principal=principal, slug=member)
-    user, sent = await service.invite(idp=idp, member=found, data=body)
-    return UserInvited(**public(user).model_dump(), invitation_sent=sent)
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response:
+    async def write() -> Answer:
+        found = await members.get_visible(session=session, principal=principal, slug=member)
+        user, sent = await service.invite(idp=idp, member=found, data=body)
+        invited = UserInvited(**public(user).model_dump(), invitation_sent=sent)
+        return Answer(201, invited.model_dump(mode="json"))
+
+    return await once(
+        request=request,
+        session=session,
+        principal=principal,
+        key=idempotency_key,
+        body=body,
+        write=write,
+    )
 
 
 @router.delete(
