@@ -33,15 +33,15 @@ def stack_from_env() -> Stack:
 
 
 def load_demo_data(stack: Stack) -> None:
-    """The demo members, projects and establishments, then the year's catalogue and a draft
-    allocation — through the public API, as their users would. Each loader is idempotent,
+    """The demo members, projects and establishments, a school year of hits sent as the ENTs
+    would, then the year's catalogue and a draft allocation — through the public API, as
+    their users would. Each loader is idempotent,
     so a second `make up` changes nothing. GIP_UP_DEMO=0 skips it."""
     if os.environ.get("GIP_UP_DEMO", "1") == "0":
         return
-    loaders = {
-        "tenants": ["--base-url", stack.gateway_url, "--idp-url", stack.idp_url],
-        "billing": [],
-    }
+    through_gateway = ["--base-url", stack.gateway_url, "--idp-url", stack.idp_url]
+    # In this order: hits need tenants' projects; billing's draft run needs measure's visits.
+    loaders = {"tenants": through_gateway, "measure": through_gateway, "billing": []}
     for service, args in loaders.items():
         print(f"loading the {service} demo data …", flush=True)
         log = stack.var_dir / "logs" / f"{service}-demo.log"

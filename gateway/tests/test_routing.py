@@ -23,6 +23,7 @@ EXPECTED = {
     "/api/v1/usage": ("billing", False),
     "/api/v1/hits": ("measure", False),
     "/api/v1/indicators": ("measure", False),
+    "/api/v1/retention": ("measure", False),
     "/collect": ("measure", True),
     "/api/v1/notes": ("reports", False),
     "/api/v1/partner": ("reports", False),

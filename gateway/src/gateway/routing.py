@@ -57,7 +57,7 @@ ROUTES: tuple[Route, ...] = (
         "ledger.csv",
         "usage",
     ),
-    *_api("measure", "hits", "indicators"),
+    *_api("measure", "hits", "indicators", "retention"),
     Route("/collect", "measure", public=True),
     *_api("reports", "notes", "partner"),
     *_api("reports", "open-data", public=True),

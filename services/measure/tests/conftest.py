@@ -7,25 +7,15 @@ from fastapi import FastAPI
 
 from gipkit.testing.fixtures import *  # noqa: F403
 from gipkit.testing.fixtures import as_role
-from gipkit.testing.tokens import CLOSED_PEERS, TEST_ISSUER, TokenFactory
+from gipkit.testing.tokens import TokenFactory
 from measure.main import create
 from measure.settings import Settings
 
-# The test data lives next to the tests (measure_support.py).
+# The test data lives next to the tests (measure_support.py; not in conftest, whose module
+# name every service's tests share).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure_support import directory
-
-
-def measure_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": "test",
-        "oidc_issuer": TEST_ISSUER,
-        "idp_url": "http://127.0.0.1:9",
-        **CLOSED_PEERS,
-    }
-    values.update(overrides)
-    return Settings(**values)
+from measure_support import directory, measure_settings
 
 
 @pytest.fixture(scope="session")

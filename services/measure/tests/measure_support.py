@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from gipkit.testing.tokens import CLOSED_PEERS, TEST_ISSUER
 from measure.common.directory import Attachment, Project, StaticDirectory
+from measure.settings import Settings
 
 # Hauts-de-Seine funds one project; Île-de-France another; the école moves between them on
 # 1 September 2026 (an establishment changes project at a school-year boundary).
@@ -57,3 +59,15 @@ def hit(ts: datetime | str, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def measure_settings(**overrides: object) -> Settings:
+    """Test settings: the test issuer, and every peer and the IdP on closed ports."""
+    values: dict[str, object] = {
+        "env": "test",
+        "oidc_issuer": TEST_ISSUER,
+        "idp_url": "http://127.0.0.1:9",
+        **CLOSED_PEERS,
+    }
+    values.update(overrides)
+    return Settings(**values)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from measure_support import COLLEGE, ECOLE, HDS_SITE, IDF_SITE, LYCEE, directory
+from measure_support import COLLEGE, ECOLE, HDS_SITE, IDF_SITE, LYCEE, directory, measure_settings
 from method_oracle import Sent, expected, utc
 
 from gipkit.testing.database import rollback_database
@@ -75,8 +75,6 @@ def _body(h: Sent, event_id: str) -> dict[str, object]:
 
 async def _check(database_url, hits: list[Sent], seed: int) -> None:
     tokens = TokenFactory()
-    from conftest import measure_settings
-
     app = create(measure_settings(retention_months=120, max_future_seconds=10**9))
     app.state.directory = directory()
     app.state.verifier = tokens.verifier()

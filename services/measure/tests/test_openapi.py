@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import schemathesis
-from measure_support import COLLEGE, HDS_SITE, directory
+from measure_support import COLLEGE, HDS_SITE, directory, measure_settings
 
 from gipkit.testing.peers import healthy_peer
 from gipkit.testing.schemathesis import api_schema_for
@@ -35,8 +35,6 @@ def peer_url():
 
 @pytest.fixture(scope="session")
 def api_schema(migrations_dir, tmp_path_factory, tokens, worker_id, peer_url):
-    from conftest import measure_settings
-
     _factory["tokens"] = tokens
 
     def build(url: str):

@@ -2,6 +2,8 @@ import sys
 from pathlib import Path
 
 from gipkit.cli import run_cli
+from measure.demo import command as demo
+from measure.retention import command as purge
 from measure.settings import Settings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -13,5 +15,17 @@ if __name__ == "__main__":
             settings_factory=Settings,
             app_path="measure.main:create",
             migrations_dir=MIGRATIONS,
+            commands={
+                "demo": (
+                    "send a synthetic school year of hits for the demo projects (idempotent)",
+                    demo.add_arguments,
+                    demo.command,
+                ),
+                "purge": (
+                    "delete raw hits older than the retention window, print the counts",
+                    purge.add_arguments,
+                    purge.command,
+                ),
+            },
         )
     )

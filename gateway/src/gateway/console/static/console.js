@@ -10,7 +10,8 @@
     const groups = data.groups || [];
     if (!groups.length || typeof uPlot === "undefined") return;
     const previous = {};
-    ((data.previous || {}).groups || []).forEach(g => { previous[g.key] = g.visits; });
+    // measure puts last year's figures on each group (`previous`), keyed as this year's.
+    groups.forEach(g => { if (g.previous) previous[g.key] = g.previous.visits; });
     const xs = groups.map((_, i) => i);
     const labels = groups.map(g => String(g.label || g.key));
     const series = [groups.map(g => g.visits || 0)];

@@ -16,9 +16,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from gipkit.codes import PAGE_ENT, PROFILES, SERVICES
 from gipkit.uai import uai_problem
-from measure.common.codes import PAGE_ENT, PROFILES, SERVICE_BY_LABEL, SERVICES
 
+SERVICE_BY_LABEL = {label.lower(): code for code, label in SERVICES.items()}
 # C0 and C1 control characters (NUL included) and DEL: refused in every string of a hit.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 

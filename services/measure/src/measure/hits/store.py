@@ -60,26 +60,18 @@ async def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> N
 
 
 async def _new_keys(session: AsyncSession, hits: list[PreparedHit]) -> set[tuple[str, str]]:
-    """Ledger rows inserted now: the (site, event_id) that were never seen."""
+    """Ledger rows inserted now: the (site, event_id) that were never seen. One cached
+    statement run over many rows (SQLAlchemy batches them into multi-row INSERTs)."""
     table = HitKey.__table__  # type: ignore[attr-defined]
+    statement = insert_ignoring_conflicts(session, table).returning(table.c.site, table.c.event_id)
+    rows = [
+        {"site": h.site, "event_id": h.event_id, "fingerprint": h.fingerprint, "ts": h.ts}
+        for h in hits
+    ]
     inserted: set[tuple[str, str]] = set()
-    for part in chunks(hits, LEDGER_CHUNK):
-        statement = (
-            insert_ignoring_conflicts(session, table)
-            .values(
-                [
-                    {
-                        "site": h.site,
-                        "event_id": h.event_id,
-                        "fingerprint": h.fingerprint,
-                        "ts": h.ts,
-                    }
-                    for h in part
-                ]
-            )
-            .returning(table.c.site, table.c.event_id)
-        )
-        inserted.update((r.site, r.event_id) for r in await session.execute(statement))
+    for part in chunks(rows, LEDGER_CHUNK):
+        result = await session.execute(statement, part)
+        inserted.update((r.site, r.event_id) for r in result)
     return inserted
 
 

@@ -44,7 +44,9 @@ class Group(Figures):
             "service and profile ids of the national guide; device, os, inside keys"
         )
     )
-    label: str | None = Field(None, description="The national guide's label, when there is one")
+    label: str | None = Field(
+        None, description="French label: the national guide's for services and profiles"
+    )
     previous: Figures | None = Field(
         None,
         description="With compare=previous_year: the same group one year before "

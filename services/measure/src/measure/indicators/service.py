@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gipkit.auth import Principal
+from gipkit.codes import LABELS
 from measure.common.clock import days, utcnow, year_before
-from measure.common.codes import PROFILES, SERVICES
 from measure.common.directory import Directory
 from measure.common.method import ALL, HOUR, METHOD_VERSION
 from measure.indicators import repository
@@ -26,7 +26,6 @@ from measure.indicators.schemas import (
 from measure.indicators.scopes import Resolved, resolve
 
 TIME = (GroupBy.day, GroupBy.week, GroupBy.month)
-LABELS = {GroupBy.service: SERVICES, GroupBy.profile: PROFILES}
 
 
 def _figures(c: Counts) -> Figures:
@@ -125,7 +124,7 @@ async def indicators(
                 before, _ = await _groups(session, where, group_by, p_start, p_end, None)
         keys = _expected_keys(group_by, start, end)
         extra = sorted((set(found) | set(before)) - set(keys) - {""})
-        labels = LABELS.get(group_by, {})
+        labels = LABELS.get(group_by.value, {})
         for key in keys + extra:
             groups.append(
                 Group(

@@ -1,6 +1,6 @@
-"""The national tagging guide's codes (reference/national-tagging.md), and measure's own keys
-for what it derives (device, OS, inside/outside). Readers of the figures (reports, the
-console) label them; measure stores and answers the codes."""
+"""The national tagging guide's codes and their labels (reference/national-tagging.md), and
+the French labels of what measure derives (device, OS, inside/outside). measure stores and
+answers the codes; reports and the console show the labels."""
 
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ SERVICES = MappingProxyType(
         "19": "Visioconference",
     }
 )
-SERVICE_BY_LABEL = MappingProxyType({label.lower(): code for code, label in SERVICES.items()})
 
 # x2: profile ids.
 PROFILES = MappingProxyType(
@@ -44,6 +43,34 @@ PROFILES = MappingProxyType(
     }
 )
 
-DEVICES = ("desktop", "mobile", "tablet", "other")
-OPERATING_SYSTEMS = ("windows", "macos", "ios", "android", "linux", "chromeos", "other", "unknown")
-INSIDE = ("inside", "outside", "unknown")
+DEVICES = MappingProxyType(
+    {"desktop": "Ordinateur", "mobile": "Mobile", "tablet": "Tablette", "other": "Autre ou inconnu"}
+)
+
+OPERATING_SYSTEMS = MappingProxyType(
+    {
+        "windows": "Windows",
+        "macos": "macOS",
+        "ios": "iOS",
+        "android": "Android",
+        "linux": "Linux",
+        "chromeos": "ChromeOS",
+        "other": "Autre",
+        "unknown": "Inconnu",
+    }
+)
+
+INSIDE = MappingProxyType(
+    {"inside": "Dans l'établissement", "outside": "Hors établissement", "unknown": "Inconnu"}
+)
+
+# The labels of each breakdown measure answers by (its `group_by` values).
+LABELS = MappingProxyType(
+    {
+        "service": SERVICES,
+        "profile": PROFILES,
+        "device": DEVICES,
+        "os": OPERATING_SYSTEMS,
+        "inside": INSIDE,
+    }
+)
