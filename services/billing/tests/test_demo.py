@@ -16,7 +16,7 @@ async def test_demo_prepares_the_year_once(client, tokens, fake_peers):
     prestations = (await client.get("/api/v1/budget-years/2026/prestations")).json()
     assert {p["code"] for p in prestations} == {
         "mesure",
-        "notes",
+        "notes-synthese",
         "etablissements",
         "api-partenaires",
         "opendata",
@@ -24,10 +24,10 @@ async def test_demo_prepares_the_year_once(client, tokens, fake_peers):
     assert next(p for p in prestations if p["code"] == "mesure")["cost_cents"] == 32_700_000
     subs = (await client.get("/api/v1/subscriptions", params={"year": 2026})).json()["items"]
     assert {(s["member"], s["prestation"]) for s in subs} == {
-        ("hauts-de-seine", "notes"),
+        ("hauts-de-seine", "notes-synthese"),
         ("hauts-de-seine", "etablissements"),
         ("hauts-de-seine", "api-partenaires"),
-        ("ile-de-france", "notes"),
+        ("ile-de-france", "notes-synthese"),
         ("ile-de-france", "opendata"),
     }
     again: list[str] = []
@@ -43,7 +43,7 @@ async def test_demo_prepares_the_year_once(client, tokens, fake_peers):
     ).json()["items"]
     assert {ln["prestation"] for ln in lines} == {
         "mesure",
-        "notes",
+        "notes-synthese",
         "etablissements",
         "api-partenaires",
     }

@@ -17,7 +17,7 @@ PRESTATIONS: list[dict[str, Any]] = [
         "colleges": ALL_COLLEGES,
     },
     {
-        "code": "notes",
+        "code": "notes-synthese",
         "label": "Notes de synthèse trimestrielles",
         "kind": "option",
         "cost_cents": 2_400_000,
@@ -57,9 +57,9 @@ PRESTATIONS: list[dict[str, Any]] = [
 
 # (member, prestation, first day as MM-DD or None for 1 January)
 SUBSCRIPTIONS: list[tuple[str, str, str | None]] = [
-    ("hauts-de-seine", "notes", None),
+    ("hauts-de-seine", "notes-synthese", None),
     ("hauts-de-seine", "etablissements", "04-01"),
     ("hauts-de-seine", "api-partenaires", None),
-    ("ile-de-france", "notes", "09-01"),
+    ("ile-de-france", "notes-synthese", "09-01"),
     ("ile-de-france", "opendata", None),
 ]
