@@ -67,7 +67,7 @@ async def test_bad_items_are_refused_one_by_one_with_their_index_and_field(clien
     batch = [
         hit(RECENT),  # 0 fine
         hit(RECENT, uai="0750655F"),  # 1 wrong key letter
-        hit(NOW + timedelta(minutes=10)),  # 2 future
+        hit(datetime.now(UTC) + timedelta(minutes=10)),  # 2 future (now: not when imported)
         hit(NOW - timedelta(days=800)),  # 3 older than the window
         hit(RECENT, site="999999"),  # 4 unknown site
         hit(RECENT, site=IDF_SITE, uai=LYCEE),  # 5 another organisation's project

@@ -4,26 +4,15 @@ from 1 September to 31 August."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from gipkit.clock import PARIS, paris_day
+from gipkit.types import utcnow
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware moment in UTC; a naive one is refused upstream, never guessed."""
-    return moment.astimezone(UTC)
+__all__ = ["PARIS", "day_start", "days", "paris", "paris_day", "school_year_of", "utcnow"]
 
 
 def paris(moment: datetime) -> datetime:
     return moment.astimezone(PARIS)
-
-
-def paris_day(moment: datetime) -> date:
-    return moment.astimezone(PARIS).date()
 
 
 def day_start(day: date) -> datetime:
