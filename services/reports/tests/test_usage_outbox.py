@@ -134,7 +134,7 @@ async def test_a_resent_usage_is_counted_once_by_its_key(database, session, toke
         client, provider = await billing_client(idp, billing.port)
         app.state.peers = {**app.state.peers, "billing": client}
         try:
-            from reports.common.clock import utcnow
+            from gipkit.types import utcnow
             from reports.usage.models import UsageKind
             from reports.usage.service import enqueue
 
@@ -171,7 +171,7 @@ async def test_a_refused_usage_is_parked_as_failed(database, session, tokens, id
         client, provider = await billing_client(idp, refusing.port)
         app.state.peers = {**app.state.peers, "billing": client}
         try:
-            from reports.common.clock import utcnow
+            from gipkit.types import utcnow
             from reports.usage.models import UsageKind
             from reports.usage.service import enqueue
 

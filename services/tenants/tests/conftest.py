@@ -135,7 +135,7 @@ def api(client, tokens) -> Api:
 
 def uai(digits: str) -> str:
     """A valid UAI from its 7 digits."""
-    from tenants.common.validation import uai_check_letter
+    from gipkit.uai import uai_check_letter
 
     return digits + uai_check_letter(digits)
 

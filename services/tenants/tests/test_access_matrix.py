@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from tenants.common.validation import uai_check_letter
+from gipkit.uai import uai_check_letter
 
 pytestmark = pytest.mark.anyio
 

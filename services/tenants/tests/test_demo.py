@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from tenants.common.validation import school_year_of, siren_problem, uai_problem
+from gipkit.uai import uai_problem
+from tenants.common.validation import school_year_of, siren_problem
 from tenants.demo import Loader
 from tenants.demo_data import HAUTS_DE_SEINE_USERS, SCHOOL_YEARS, build
 

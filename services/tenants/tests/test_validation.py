@@ -6,13 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gipkit.uai import UAI_LETTERS, UAI_PATTERN, uai_problem
 from tenants.common import validation as v
 from tenants.testing import networks, sirens, uais
 
 
 @pytest.mark.parametrize("uai", ["0750655E", "0690026D"])
 def test_known_uais_are_valid(uai):
-    assert v.uai_problem(uai) is None
+    assert uai_problem(uai) is None
 
 
 @pytest.mark.parametrize(
@@ -25,25 +26,25 @@ def test_known_uais_are_valid(uai):
     ],
 )
 def test_wrong_uais_say_why(uai, why):
-    assert why in v.uai_problem(uai)
+    assert why in uai_problem(uai)
 
 
 @given(uais)
 def test_every_generated_uai_matches_the_documented_pattern(uai):
-    assert v.uai_problem(uai) is None
-    assert re.search(v.UAI_PATTERN, uai)
+    assert uai_problem(uai) is None
+    assert re.search(UAI_PATTERN, uai)
 
 
 @given(st.integers(0, 10**7 - 1))
 def test_exactly_one_key_letter_per_number(number):
     digits = f"{number:07d}"
-    valid = [c for c in v.UAI_LETTERS if v.uai_problem(digits + c) is None]
-    assert valid == [v.UAI_LETTERS[number % 23]]
+    valid = [c for c in UAI_LETTERS if uai_problem(digits + c) is None]
+    assert valid == [UAI_LETTERS[number % 23]]
 
 
 def test_key_alphabet_has_no_i_o_q():
-    assert len(v.UAI_LETTERS) == 23
-    assert not set("IOQ") & set(v.UAI_LETTERS)
+    assert len(UAI_LETTERS) == 23
+    assert not set("IOQ") & set(UAI_LETTERS)
 
 
 @pytest.mark.parametrize("siren", ["180020026", "229200506", "237500079"])

@@ -41,20 +41,19 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final
 
 from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import JSON, DateTime, delete, tuple_
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, delete, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.errors import Conflict, FieldError, Unprocessable, problem_responses
+from gipkit.types import UTCDateTime, utcnow
 
 HEADER: Final = "Idempotency-Key"
 REPLAYED_HEADER: Final = "Idempotency-Replayed"
@@ -161,32 +160,6 @@ def request_fingerprint(request: Request, body: Any = None) -> str:
 # --- the table -------------------------------------------------------------------------------
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class _UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC on both databases (SQLite stores it without its offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: timestamps must carry their time zone")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        stored: datetime = value
-        if stored.tzinfo is None:
-            return stored.replace(tzinfo=UTC)
-        return stored.astimezone(UTC)
-
-
 class IdempotencyRecordFields(SQLModel):
     """The columns of a service's idempotency table; bind them into the service's registry.
 
@@ -201,7 +174,7 @@ class IdempotencyRecordFields(SQLModel):
     status: int | None = Field(default=None)
     body: Any = Field(default=None, sa_type=JSON, nullable=True)
     headers: dict[str, str] | None = Field(default=None, sa_type=JSON, nullable=True)
-    created_at: datetime = Field(default_factory=_utcnow, sa_type=_UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -281,7 +254,7 @@ async def idempotent(
     subject: str,
     fingerprint: str,
     write: Callable[[], Awaitable[Answer]],
-    now: Callable[[], datetime] = _utcnow,
+    now: Callable[[], datetime] = utcnow,
 ) -> Answer:
     """Run `write` once per (subject, key), inside `session`'s transaction.
 

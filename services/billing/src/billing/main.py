@@ -4,7 +4,6 @@ from fastapi import FastAPI
 
 from billing.allocations import router as allocations
 from billing.catalogue import router as catalogue
-from billing.common.allow import install_allow_header
 from billing.common.openapi import install_openapi_additions
 from billing.entitlements import router as entitlements
 from billing.invoices import router as invoices
@@ -12,6 +11,7 @@ from billing.payments import router as payments
 from billing.settings import Settings
 from billing.subscriptions import router as subscriptions
 from billing.usage import router as usage
+from gipkit.allow import install_allow_header
 from gipkit.app import create_app
 
 

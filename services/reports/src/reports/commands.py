@@ -18,9 +18,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import Any
 
+from gipkit.clock import today
 from gipkit.errors import GipError
 from gipkit.http import PeerError
-from reports.common.clock import today
 from reports.common.periods import last_closed_week, parse_named, parse_week, previous_quarter
 from reports.notes.quarterly import generate_quarter
 from reports.open_data import service as open_data

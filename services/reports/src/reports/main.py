@@ -2,8 +2,8 @@
 
 from fastapi import FastAPI
 
+from gipkit.allow import install_allow_header
 from gipkit.app import create_app
-from reports.common.allow import install_allow_header
 from reports.entitlement.service import EntitlementCache
 from reports.notes import router as notes
 from reports.open_data import router as open_data

@@ -17,8 +17,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from tenants.common.clock import today
-from tenants.common.validation import school_year_of, uai_check_letter
+from gipkit.clock import today
+from gipkit.uai import uai_check_letter
+from tenants.common.validation import school_year_of
 
 # The school years the seeded generator draws (fixed: the same schools and figures on every
 # load); later ones are derived from the last of them, school by school (`school_years`).

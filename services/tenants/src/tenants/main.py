@@ -2,9 +2,9 @@
 
 from fastapi import FastAPI
 
+from gipkit.allow import install_allow_header
 from gipkit.app import create_app
 from tenants.clients import router as clients
-from tenants.common.allow import install_allow_header
 from tenants.common.openapi import install_openapi_additions
 from tenants.establishments import router as establishments
 from tenants.idp import router as idp

@@ -13,12 +13,13 @@ import schemathesis
 from hypothesis import strategies as st
 from stdnum import luhn
 
+from gipkit.uai import uai_check_letter
 from tenants.common import validation as v
 
 sirens = (
     st.integers(0, 10**8 - 1).map(lambda n: f"{n:08d}").map(lambda d: d + luhn.calc_check_digit(d))
 )
-uais = st.integers(0, 10**7 - 1).map(lambda n: f"{n:07d}").map(lambda d: d + v.uai_check_letter(d))
+uais = st.integers(0, 10**7 - 1).map(lambda n: f"{n:07d}").map(lambda d: d + uai_check_letter(d))
 
 
 def _network(version: int, address: int, prefix: int) -> str:

@@ -15,11 +15,11 @@ from billing import peers
 from billing.allocations.models import AllocationRun
 from billing.catalogue import repository as catalogue
 from billing.catalogue.models import BudgetYear
-from billing.common.clock import utcnow
 from billing.core.inputs import MemberIn, PrestationIn, RunInputs, SubscriptionIn
 from billing.subscriptions import repository as subscriptions
 from billing.usage.models import UsageEvent
 from gipkit.http import ServiceClient
+from gipkit.types import utcnow
 
 
 async def local_inputs(session: AsyncSession, run: AllocationRun) -> RunInputs:

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field
 
-from billing.common.clock import utcnow
-from billing.common.types import UTCDateTime
 from billing.models import TableBase
+from gipkit.types import UTCDateTime, utcnow
 
 
 class RunStatus(StrEnum):

@@ -24,12 +24,12 @@ from billing.common.access import Admin, MemberManager, Reader, visible_members
 from billing.common.deps import SettingsDep, who
 from billing.common.pagination import Page, PageDep, make_page
 from billing.common.responses import CSVResponse, csv_response, text_responses
-from billing.common.routing import api_router
 from billing.common.schemas import CodeQuery, IdPath, SlugQuery, YearQuery, fraction_text
 from billing.core.whatif import Changes
 from gipkit.auth import GIP_ADMIN, Principal
 from gipkit.db import SessionDep
 from gipkit.errors import Forbidden, problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1/allocations", tags=["allocations"])
 

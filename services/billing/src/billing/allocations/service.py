@@ -13,7 +13,6 @@ from billing.allocations import gather, repository
 from billing.allocations.models import AllocationLine, AllocationMember, AllocationRun, RunStatus
 from billing.allocations.schemas import RunCreate, RunUpdate, Shares
 from billing.catalogue import repository as catalogue
-from billing.common.clock import utcnow
 from billing.common.schemas import fraction_text
 from billing.core.engine import AllocationError, RunResult, compute
 from billing.core.inputs import RunInputs
@@ -23,6 +22,7 @@ from billing.core.whatif import Changes, Difference, WhatIfError, apply, differe
 from gipkit.db import Database
 from gipkit.errors import Conflict, NotFound
 from gipkit.http import PeerError, ServiceClient
+from gipkit.types import utcnow
 
 log = logging.getLogger("billing.allocations")
 

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field
 
-from billing.common.clock import utcnow
-from billing.common.types import UTCDateTime
 from billing.models import TableBase
+from gipkit.types import UTCDateTime, utcnow
 
 
 class BudgetYear(TableBase, table=True):

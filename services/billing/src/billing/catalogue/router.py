@@ -17,10 +17,10 @@ from billing.catalogue.schemas import (
 )
 from billing.common.access import Admin, Reader, visible_members
 from billing.common.pagination import Page, PageDep, make_page
-from billing.common.routing import api_router
 from billing.common.schemas import CodePath, SlugPath, YearPath
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1/budget-years", tags=["catalogue"])
 

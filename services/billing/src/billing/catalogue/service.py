@@ -15,8 +15,8 @@ from billing.catalogue.schemas import (
     PrestationCreate,
     PrestationUpdate,
 )
-from billing.common.clock import utcnow
 from gipkit.errors import Conflict, NotFound
+from gipkit.types import utcnow
 
 
 async def get_year(session: AsyncSession, year: int) -> BudgetYear:

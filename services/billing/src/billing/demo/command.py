@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from billing.common.clock import today
 from billing.demo.catalogue import PRESTATIONS, SUBSCRIPTIONS
 from billing.settings import Settings
+from gipkit.clock import today
 from gipkit.http import ClientCredentials, RetryAfterTransport, TokenProvider
 
 log = logging.getLogger("billing.demo")

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, UniqueConstraint, event
 from sqlmodel import Field
 
-from billing.common.types import UTCDateTime
 from billing.models import TableBase
+from gipkit.types import UTCDateTime
 
 
 class NumberSeries(TableBase, table=True):

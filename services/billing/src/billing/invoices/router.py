@@ -13,7 +13,6 @@ from billing.common.access import Admin, PersonReader, visible_members
 from billing.common.deps import SettingsDep, who
 from billing.common.pagination import Page, PageDep, make_page
 from billing.common.responses import PDFResponse, XMLResponse, binary_responses, text_responses
-from billing.common.routing import api_router
 from billing.common.schemas import (
     CREDIT_NOTE_NUMBER_PATTERN,
     INVOICE_NUMBER_PATTERN,
@@ -39,6 +38,7 @@ from billing.invoices.schemas import (
 from gipkit.auth import Principal
 from gipkit.db import SessionDep
 from gipkit.errors import Conflict, NotFound, problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1/invoices", tags=["invoices"])
 credit_notes = api_router("/api/v1/credit-notes", tags=["invoices"])

@@ -11,7 +11,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing.allocations import repository as runs
 from billing.allocations.models import AllocationRun, RunStatus
-from billing.common.clock import paris_day, utcnow
 from billing.core import vat
 from billing.core.inputs import RunInputs
 from billing.invoices import numbering, repository
@@ -19,7 +18,9 @@ from billing.invoices.models import CreditNote, CreditNoteLine, Invoice, Invoice
 from billing.invoices.schemas import CreditNoteCreate
 from billing.payments import repository as payments
 from gipkit.auth import Principal
+from gipkit.clock import paris_day
 from gipkit.errors import Conflict, NotFound
+from gipkit.types import utcnow
 
 
 async def get_visible(session: AsyncSession, *, principal: Principal, number: str) -> Invoice:

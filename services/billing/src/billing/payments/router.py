@@ -7,7 +7,6 @@ from fastapi import Response
 from billing.common.access import Admin, PersonReader, visible_members
 from billing.common.deps import who
 from billing.common.responses import CSVResponse, csv_response, text_responses
-from billing.common.routing import api_router
 from billing.common.schemas import YearQuery
 from billing.invoices import service as invoices
 from billing.invoices.router import NumberPath
@@ -16,6 +15,7 @@ from billing.payments.models import Payment
 from billing.payments.schemas import BalancePublic, PaymentCreate, PaymentPublic
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1", tags=["payments"])
 

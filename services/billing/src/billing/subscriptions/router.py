@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import Response
 
 from billing.common.access import MemberManager, Reader, visible_members
-from billing.common.clock import today
 from billing.common.pagination import Page, PageDep, make_page
-from billing.common.routing import api_router
 from billing.common.schemas import CodeQuery, IdPath, SlugQuery, YearQuery
 from billing.subscriptions import repository, service
 from billing.subscriptions.schemas import SubscriptionCancel, SubscriptionCreate, SubscriptionPublic
+from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1/subscriptions", tags=["subscriptions"])
 

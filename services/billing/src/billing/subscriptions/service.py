@@ -7,13 +7,13 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing.catalogue import service as catalogue
-from billing.common.clock import utcnow
 from billing.core.prorata import days_between, overlap_days
 from billing.subscriptions import repository
 from billing.subscriptions.models import Subscription
 from billing.subscriptions.schemas import SubscriptionCreate, SubscriptionPublic
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, Forbidden, NotFound
+from gipkit.types import utcnow
 
 
 def status(sub: Subscription, today: date) -> str:

@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field
 
-from billing.common.clock import utcnow
-from billing.common.types import UTCDateTime
 from billing.models import TableBase
+from gipkit.types import UTCDateTime, utcnow
 
 
 class UsageEvent(TableBase, table=True):

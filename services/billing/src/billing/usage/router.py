@@ -8,11 +8,11 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 
 from billing.common.access import Service
-from billing.common.routing import api_router
 from billing.usage import service
 from billing.usage.schemas import IDEMPOTENCY_KEY_PATTERN, UsageCreate, UsagePublic
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.routing import api_router
 
 router = api_router("/api/v1/usage", tags=["usage"])
 

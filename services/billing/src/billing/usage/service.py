@@ -17,9 +17,9 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing.catalogue import repository as catalogue
-from billing.common.clock import paris_day
 from billing.usage.models import UsageEvent
 from billing.usage.schemas import UsageCreate, UsagePublic
+from gipkit.clock import paris_day
 from gipkit.errors import Conflict, FieldError, NotFound, Unprocessable
 
 

@@ -8,7 +8,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from reports.common.clock import PARIS
+from gipkit.clock import PARIS
 
 LOCALE = "fr_FR"
 SECRET_TEXT = "secret"

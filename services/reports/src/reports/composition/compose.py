@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
+from gipkit import codes
 from reports.common import labels
 from reports.common.periods import Period, PeriodKind, school_year_start
 from reports.composition.figures import (
@@ -146,10 +147,10 @@ def compose(
     profiles, devices, systems, inside = (
         _labelled(answer, table, threshold=threshold, total_public=total_public, counter=counter)
         for answer, table in (
-            (sources.profiles, labels.PROFILES),
-            (sources.devices, labels.DEVICES),
-            (sources.operating_systems, labels.OPERATING_SYSTEMS),
-            (sources.inside, labels.INSIDE),
+            (sources.profiles, codes.PROFILES),
+            (sources.devices, codes.DEVICES),
+            (sources.operating_systems, codes.OPERATING_SYSTEMS),
+            (sources.inside, codes.INSIDE),
         )
     )
     notes = [NOTE_BREAKDOWN, NOTE_TIME, NOTE_EVOLUTION, NOTE_SECRECY.format(threshold=threshold)]
@@ -330,7 +331,7 @@ def _services(
         rows.append(
             ServiceRow(
                 key=g.key,
-                label=labels.label(labels.SERVICES, g.key, g.label),
+                label=labels.label(codes.SERVICES, g.key, g.label),
                 visits=g.visits,
                 unique_visitors=g.unique_visitors,
                 page_views=g.page_views,

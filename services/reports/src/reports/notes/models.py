@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field
 
-from reports.common.clock import utcnow
-from reports.common.types import UTCDateTime
+from gipkit.types import UTCDateTime, utcnow
 from reports.models import TableBase
 
 

@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Header, Path, Query, Request, Response
 
+from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import GipError, problem_responses
+from gipkit.routing import api_router
 from reports.common import state
 from reports.common.access import Generator, Reader
-from reports.common.clock import today
 from reports.common.negotiation import etag_matches, negotiate
 from reports.common.pagination import Page, PageDep
 from reports.common.periods import PERIOD_LABEL_PATTERN, PeriodKind, custom, parse_named
-from reports.common.routing import api_router
 from reports.common.scopes import SCOPE_PATTERN, SLUG, Scope
 from reports.composition.figures import NoteFigures
 from reports.notes import service

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import BadGateway, NotFound
+from gipkit.types import utcnow
 from reports import peers
-from reports.common.clock import utcnow
 from reports.common.pagination import Page, PageRequest, next_cursor
 from reports.common.periods import Period
 from reports.common.scopes import Scope

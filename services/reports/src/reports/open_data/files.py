@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reports.common.labels import PROFILES
+from gipkit.codes import PROFILES
 from reports.common.periods import Week
 from reports.open_data.secrecy import PROFILE_COLUMNS, PublishedRow
 

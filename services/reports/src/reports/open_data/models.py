@@ -7,8 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary
 from sqlmodel import Field
 
-from reports.common.clock import utcnow
-from reports.common.types import UTCDateTime
+from gipkit.types import UTCDateTime, utcnow
 from reports.models import TableBase
 
 

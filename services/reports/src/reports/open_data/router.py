@@ -6,15 +6,15 @@ from typing import Annotated
 
 from fastapi import Header, Path, Request, Response
 
+from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import NotFound, problem_responses
+from gipkit.routing import api_router
 from reports.common import state
 from reports.common.access import Admin
-from reports.common.clock import today
 from reports.common.negotiation import etag_matches
 from reports.common.pagination import Page, PageDep
 from reports.common.periods import WEEK_PATTERN, Week, parse_week
-from reports.common.routing import api_router
 from reports.notes.service import actor
 from reports.open_data import repository, service
 from reports.open_data.schemas import ReleasePublic

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.errors import BadGateway, Conflict
+from gipkit.types import utcnow
 from reports import peers
-from reports.common.clock import utcnow
 from reports.common.pagination import Page, PageRequest, next_cursor
 from reports.common.periods import Week
 from reports.open_data import files, gather, repository, secrecy

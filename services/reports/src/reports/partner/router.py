@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Query, Request
 
+from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.routing import api_router
 from reports.common import state
 from reports.common.access import Reader
-from reports.common.clock import today
 from reports.common.periods import Day, custom
-from reports.common.routing import api_router
 from reports.common.scopes import SCOPE_PATTERN, Scope
 from reports.partner import service
 from reports.partner.schemas import Compare, GroupBy, IndicatorsPublic

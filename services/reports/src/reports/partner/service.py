@@ -8,8 +8,8 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import PARTNER, Principal
+from gipkit.types import utcnow
 from reports import peers
-from reports.common.clock import utcnow
 from reports.common.periods import Period
 from reports.common.scopes import Scope
 from reports.entitlement import service as entitlement

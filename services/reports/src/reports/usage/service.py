@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.db import Database
 from gipkit.http import PeerConflict, PeerError, PeerTimeout, PeerUnavailable
+from gipkit.types import utcnow
 from reports import peers
-from reports.common.clock import utcnow
 from reports.usage import repository
 from reports.usage.models import UsageKind, UsageOutbox, UsageStatus
 

@@ -9,6 +9,7 @@ from fastapi import Path, Query, Request, Response
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.routing import api_router
 from tenants.clients import repository, service
 from tenants.clients.models import Client, ClientKind
 from tenants.clients.schemas import (
@@ -22,7 +23,6 @@ from tenants.common import validation as v
 from tenants.common.access import MemberManager, Reader, visible_slugs
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
-from tenants.common.routing import api_router
 from tenants.idp.deps import IdpDep
 
 router = api_router("/api/v1/clients", tags=["clients"])

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
+from gipkit.clock import today
 from gipkit.errors import Conflict, NotFound
+from gipkit.types import utcnow
 from tenants.clients import repository
 from tenants.clients.models import Client
 from tenants.clients.schemas import ClientCreate
-from tenants.common.clock import today
-from tenants.common.types import utcnow
 from tenants.idp.deps import http_error
 from tenants.idp.port import IdentityProvider, IdpError, MachineClient
 from tenants.members import service as members

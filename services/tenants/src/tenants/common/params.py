@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Path
 from starlette.convertors import Convertor, register_url_convertor
 
+from gipkit.uai import UAI_PATTERN
 from tenants.common import validation as v
 
 
@@ -38,5 +39,5 @@ register_url_convertor("uai", UaiConvertor())
 register_url_convertor("site", SiteIdConvertor())
 
 SlugPath = Annotated[str, Path(max_length=63, pattern=v.SLUG_PATTERN)]
-UaiPath = Annotated[str, Path(pattern=v.UAI_PATTERN, examples=["0750655E"])]
+UaiPath = Annotated[str, Path(pattern=UAI_PATTERN, examples=["0750655E"])]
 SchoolYearPath = Annotated[str, Path(pattern=v.SCHOOL_YEAR_PATTERN, examples=["2025-2026"])]

@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from gipkit.uai import UAI_PATTERN, uai_problem
 from tenants.common import validation as v
 
 
@@ -69,7 +70,7 @@ Siren = Annotated[
 Uai = Annotated[
     str,
     Field(
-        pattern=v.UAI_PATTERN,
+        pattern=UAI_PATTERN,
         json_schema_extra={"format": v.UAI_FORMAT},
         description=(
             "UAI: 7 digits then the key letter, the letter at index (number mod 23) of "
@@ -77,7 +78,7 @@ Uai = Annotated[
         ),
         examples=["0750655E"],
     ),
-    _checked(v.uai_problem),
+    _checked(uai_problem),
 ]
 SchoolYear = Annotated[
     str,

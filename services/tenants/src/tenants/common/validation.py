@@ -3,7 +3,8 @@
 Each check exists twice on purpose: as a function (used by services and the CSV import), and
 as a JSON-Schema `pattern` + `format` on the API, so that what the OpenAPI document promises
 is exactly what the service accepts. The custom formats (`fr-siren`, `fr-uai`, `cidr`) name
-the checksum/semantic rules a regular expression cannot carry.
+the checksum/semantic rules a regular expression cannot carry. The UAI's function and pattern
+are `gipkit.uai`'s: measure checks UAIs too.
 """
 
 from __future__ import annotations
@@ -53,25 +54,9 @@ def siren_problem(value: str) -> str | None:
 
 # --- UAI ------------------------------------------------------------------------------------
 
-UAI_PATTERN = r"^[0-9]{7}[A-HJ-NPR-Z]$"
+# The check (`uai_problem`) and its pattern (`UAI_PATTERN`) are `gipkit.uai`'s, shared with
+# measure; the format names the key-letter rule on tenants' API.
 UAI_FORMAT = "fr-uai"
-# The national register's key alphabet: 23 letters, without I, O and Q.
-UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
-
-
-def uai_check_letter(digits: str) -> str:
-    """The key letter of a UAI's 7 digits: the letter at index (number mod 23)."""
-    return UAI_LETTERS[int(digits) % 23]
-
-
-def uai_problem(value: str) -> str | None:
-    """Why `value` is not a UAI (7 digits then the key letter), or None if it is one."""
-    if not re.fullmatch(r"[0-9]{7}[A-Z]", value):
-        return "a UAI is 7 digits followed by a capital letter"
-    expected = uai_check_letter(value[:7])
-    if value[7] != expected:
-        return f"not a valid UAI: the key letter of {value[:7]} is {expected}"
-    return None
 
 
 # --- school years ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from gipkit.uai import uai_problem
 from tenants.common import validation as v
 from tenants.establishments.models import EstablishmentType
 
@@ -176,7 +177,7 @@ def _row(
         problems.append(Problem(line, column, reason))
 
     uai = cell("uai").strip().upper()
-    if reason := v.uai_problem(uai):
+    if reason := uai_problem(uai):
         refuse("uai", reason)
     elif uai in seen:
         refuse("uai", f"{uai} is already on line {seen[uai]}")

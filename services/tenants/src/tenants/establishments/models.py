@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field
 
-from tenants.common.types import UTCDateTime, utcnow
+from gipkit.types import UTCDateTime, utcnow
 from tenants.models import TableBase
 
 

@@ -15,13 +15,13 @@ from gipkit.errors import (
     problem_responses,
 )
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SchoolYearPath, UaiPath
-from tenants.common.routing import api_router
 from tenants.establishments import csv_import, repository, service
 from tenants.establishments.models import EstablishmentType
 from tenants.establishments.schemas import (

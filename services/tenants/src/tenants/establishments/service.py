@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
+from gipkit.types import utcnow
 from tenants.common.access import visible_slugs
-from tenants.common.types import utcnow
 from tenants.establishments import csv_import, repository
 from tenants.establishments.models import Establishment, Headcount, Network
 from tenants.establishments.schemas import (

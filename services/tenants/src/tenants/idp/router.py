@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from gipkit.db import SessionDep
+from gipkit.routing import api_router
 from tenants.common.access import Admin
-from tenants.common.routing import api_router
 from tenants.idp.deps import IdpDep
 from tenants.members import service as members
 

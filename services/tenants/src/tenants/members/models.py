@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
-from tenants.common.types import UTCDateTime, utcnow
+from gipkit.types import UTCDateTime, utcnow
 from tenants.models import TableBase
 
 

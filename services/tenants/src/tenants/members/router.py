@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import Query, Request, Response
 
 from gipkit.auth import GIP_ADMIN, Principal
+from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import Forbidden, problem_responses
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, AnyRole, MemberManager, Reader, visible_slugs
-from tenants.common.clock import today
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SlugPath
-from tenants.common.routing import api_router
 from tenants.common.schemas import Day
 from tenants.common.validation import school_year_start
 from tenants.idp.deps import IdpDep

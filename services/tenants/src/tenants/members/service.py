@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
-from tenants.common.types import utcnow
+from gipkit.types import utcnow
 from tenants.idp.port import IdentityProvider, IdpError, Organization
 from tenants.members import repository
 from tenants.members.models import DEFAULT_COLLEGE, IdpStatus, Kind, Member

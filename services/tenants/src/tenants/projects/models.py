@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint
 from sqlmodel import Field
 
-from tenants.common.types import UTCDateTime, utcnow
+from gipkit.types import UTCDateTime, utcnow
 from tenants.models import TableBase
 
 

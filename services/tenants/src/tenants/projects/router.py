@@ -10,13 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, encode_cursor, make_page
 from tenants.common.params import SlugPath
-from tenants.common.routing import api_router
 from tenants.common.schemas import Day, Uai
 from tenants.establishments.models import Establishment
 from tenants.projects import repository, service

@@ -11,8 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
+from gipkit.types import utcnow
 from tenants.common.access import visible_slugs
-from tenants.common.types import utcnow
 from tenants.establishments import repository as establishments
 from tenants.members import repository as members
 from tenants.members.models import Member

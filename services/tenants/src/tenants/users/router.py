@@ -9,11 +9,11 @@ from fastapi import Path, Request, Response
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.routing import api_router
 from tenants.common.access import MemberManager, Reader
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, encode_cursor
 from tenants.common.params import SlugPath
-from tenants.common.routing import api_router
 from tenants.idp.deps import IdpDep
 from tenants.idp.port import IdpUser
 from tenants.members import service as members

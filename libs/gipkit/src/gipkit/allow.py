@@ -1,8 +1,8 @@
 """405 answers that list every method of the resource in `Allow` (RFC 9110 §15.5.6).
 
-Starlette fills `Allow` from the first route whose path matched, so `/api/v1/subscriptions`
-(GET and POST, two routes) would answer `Allow: GET`. This handler recomputes it from all
-the routes of the path and otherwise answers exactly as gipkit's problem+json handler does.
+Starlette fills `Allow` from the first route whose path matched, so a collection served by
+two routes (GET and POST) would answer `Allow: GET`. This handler recomputes it from all the
+routes of the path and otherwise answers exactly as gipkit's problem+json handler does.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The routers of billing: each refuses query parameters its operation does not declare.
+"""Routers that refuse query parameters their operation does not declare.
 
 A misspelt filter (`?colege=cdc`) silently ignored would answer the unfiltered list as if
 it were filtered; the OpenAPI document lists every parameter, so anything else is a 422. So is
-a parameter given twice (`?member=a&member=b`): every parameter here is a single value, and
-keeping one of them silently would answer a question that was not asked.
+a parameter given twice (`?member=a&member=b`): every parameter of the services is a single
+value, and keeping one of them silently (FastAPI keeps the last) would answer a question that
+was not asked.
 """
 
 from __future__ import annotations
@@ -51,4 +52,5 @@ async def reject_unknown_query(request: Request) -> None:
 
 
 def api_router(prefix: str, tags: Sequence[str]) -> APIRouter:
+    """A router whose every operation refuses undeclared and repeated query parameters."""
     return APIRouter(prefix=prefix, tags=list(tags), dependencies=[Depends(reject_unknown_query)])
