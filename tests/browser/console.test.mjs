@@ -1,7 +1,10 @@
 // The console in a real browser against the platform as `make up` starts it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, newPage, logIn, shot, seriousViolations, visit } from "./support.mjs";
+import { readFile } from "node:fs/promises";
+import {
+  BASE_URL, NOTES, launch, newPage, logIn, prepareNotesOffer, shot, seriousViolations, visit,
+} from "./support.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -66,5 +69,118 @@ test("logging out ends the IdP session too", async () => {
   if (await confirm.count()) await confirm.click();
   await visit(page, `${BASE_URL}/console/`);
   await page.waitForSelector("#username"); // asked to log in again: no silent re-login
+  await page.context().close();
+});
+
+const MEMBER_PAGES = [
+  ["/console/subscriptions", "Abonnements", "Abonnements de"],
+  ["/console/invoices", "Factures", "Factures de"],
+  ["/console/notes", "Notes de synthèse", "Notes de synthèse de"],
+  ["/console/clients", "Clients d'API", "Clients d'API de"],
+  ["/console/users", "Utilisateurs", "Utilisateurs de"],
+];
+
+/** Opens a page through the navigation, checks it with axe and saves its screenshot. */
+async function openFromNav(page, label, heading, name) {
+  await page.click(`nav >> text="${label}"`);
+  await page.waitForSelector(`h1:has-text("${heading}")`);
+  await shot(page, name);
+  assert.deepEqual(await seriousViolations(page), [], `${name}: accessibility`);
+}
+
+test("the member administrator subscribes to the notes, generates one and downloads its PDF", async () => {
+  await prepareNotesOffer();
+  const page = await newPage(browser);
+  await logIn(page, "hds-admin");
+  await page.waitForSelector("h1:has-text('Tableau de bord')");
+
+  // Abonnements: the notes option with its price, subscribed from today.
+  await openFromNav(page, "Abonnements", "Abonnements de", "hds-admin-subscriptions");
+  assert.match(await page.textContent("main"), /Prix fixe de 3\s000,00\s€ HT par an/);
+  const active = page.locator("tbody tr", { hasText: "Notes de synthèse" }).filter({ hasText: "En cours" });
+  if ((await active.count()) === 0) {
+    await page.selectOption("#prestation", NOTES);
+    await Promise.all([page.waitForURL(/ok=subscribed/), page.click("button:has-text('Souscrire')")]);
+    await page.waitForSelector(".success");
+    assert.match(await page.textContent(".success"), /abonnement est enregistré/);
+  }
+  assert.ok((await active.count()) >= 1, "the notes subscription is listed as running");
+  await shot(page, "hds-admin-subscribed");
+  assert.deepEqual(await seriousViolations(page), []);
+
+  // Notes de synthèse: the member over the quarter in progress (both preselected).
+  await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-admin-notes");
+  await Promise.all([
+    page.waitForURL(/ok=(generated|existing)/, { timeout: 90_000 }),
+    page.click("button:has-text('Générer la note')"),
+  ]);
+  await page.waitForSelector("tr.highlight");
+  await shot(page, "hds-admin-note-generated");
+  assert.deepEqual(await seriousViolations(page), []);
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: 120_000 }),
+    page.click("tr.highlight >> text=PDF"),
+  ]);
+  assert.match(download.suggestedFilename(), /\.pdf$/);
+  const content = await readFile(await download.path());
+  assert.equal(content.subarray(0, 5).toString("latin1"), "%PDF-");
+
+  // The other pages of the member administrator: shown, accessible, saved.
+  await openFromNav(page, "Factures", "Factures de", "hds-admin-invoices");
+  await openFromNav(page, "Utilisateurs", "Utilisateurs de", "hds-admin-users");
+  assert.match(await page.textContent("main"), /hds-admin/);
+  await openFromNav(page, "Clients d'API", "Clients d'API de", "hds-admin-clients");
+  await page.context().close();
+});
+
+test("the member administrator creates a partner client and copies its secret, shown once", async () => {
+  await prepareNotesOffer();
+  const page = await newPage(browser);
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE_URL });
+  await logIn(page, "hds-admin");
+  await visit(page, `${BASE_URL}/console/clients`);
+  await page.waitForSelector("h1:has-text(\"Clients d'API de\")");
+  await page.check("#kind-partner");
+  await page.fill("#client-name", "Partenaire du test navigateur");
+  const [created] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/console/clients") && r.request().method() === "POST"),
+    page.click("button:has-text('Créer le client')"),
+  ]);
+  assert.equal(created.status(), 201);
+  assert.equal(created.headers()["cache-control"], "no-store");
+  const secret = await page.inputValue("#client-secret");
+  assert.ok(secret.length >= 16, "a secret is shown");
+  await page.click("button[data-copy]");
+  await page.waitForFunction(() => document.querySelector("[data-copy-status]")?.textContent);
+  const status = await page.textContent("[data-copy-status]");
+  if (/copié/.test(status)) {
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+  } else {
+    // The visible fallback: the secret is selected for a manual copy.
+    assert.equal(await page.evaluate(() => window.getSelection().toString() || document.activeElement.id), "client-secret");
+  }
+  await shot(page, "hds-admin-client-secret");
+  assert.deepEqual(await seriousViolations(page), []);
+  // Back on the list the secret is nowhere.
+  await page.click("text=Retour aux clients d'API");
+  await page.waitForSelector("h1:has-text(\"Clients d'API de\")");
+  assert.ok(!(await page.content()).includes(secret));
+  await page.context().close();
+});
+
+test("the viewer reads the notes but reaches none of the administrator's pages", async () => {
+  const page = await newPage(browser);
+  await logIn(page, "hds-viewer");
+  await page.waitForSelector("h1:has-text('Tableau de bord')");
+  for (const [path, label] of MEMBER_PAGES) {
+    if (path === "/console/notes") continue;
+    assert.equal(await page.locator(`nav >> text="${label}"`).count(), 0, `${label} not offered`);
+    const response = await page.goto(`${BASE_URL}${path}`);
+    assert.equal(response.status(), 403, path);
+    assert.match(await page.textContent("main"), /Accès refusé/);
+  }
+  await visit(page, `${BASE_URL}/console/`);
+  await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-viewer-notes");
+  assert.equal(await page.locator("button:has-text('Générer la note')").count(), 0);
   await page.context().close();
 });

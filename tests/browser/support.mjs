@@ -62,3 +62,83 @@ export async function seriousViolations(page) {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Preparing the platform through its public API, as the GIP administrator would: the e2e
+// platform starts without demo data.
+
+export const IDP_URL = process.env.GIP_IDP_URL ?? "http://127.0.0.1:8080";
+export const NOTES = "notes-synthese"; // the option reports asks billing about
+
+/** The current date in Paris, as the services count days (YYYY-MM-DD). */
+export function parisToday() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
+}
+
+/** A token of the dev realm's `gip-ops` client (gip-admin, client credentials). */
+export async function opsToken() {
+  const response = await fetch(`${IDP_URL}/realms/gip/protocol/openid-connect/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials", client_id: "gip-ops", client_secret: "gip-ops-secret",
+    }),
+  });
+  if (!response.ok) throw new Error(`gip-ops token: ${response.status} ${await response.text()}`);
+  return (await response.json()).access_token;
+}
+
+/** Calls the gateway's API; `ok` lists the statuses that are not an error. */
+export async function api(token, method, path, { json, ok = [200, 201] } = {}) {
+  const response = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      Accept: "application/json",
+      ...(json === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    body: json === undefined ? undefined : JSON.stringify(json),
+  });
+  if (!ok.includes(response.status)) {
+    throw new Error(`${method} ${path} → ${response.status}: ${(await response.text()).slice(0, 800)}`);
+  }
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** What the member administrator `hds-admin` needs to subscribe to the synthesis notes: its
+ * member in tenants (the dev realm's organisation `hauts-de-seine`), this year's budget year
+ * and the notes option in its catalogue. Each is made only when missing, so this also runs
+ * against a platform holding demo data. */
+export async function prepareNotesOffer({ member = "hauts-de-seine" } = {}) {
+  const token = await opsToken();
+  const year = Number(parisToday().slice(0, 4));
+  const found = await api(token, "GET", `/api/v1/members/${member}`, { ok: [200, 404] });
+  if (found.status === 404) {
+    await api(token, "POST", "/api/v1/members", {
+      json: {
+        slug: member, name: "Département des Hauts-de-Seine", kind: "departement",
+        siren: "229200506", joined_on: `${year}-01-01`,
+      },
+      ok: [201, 409],
+    });
+  }
+  const budget = await api(token, "GET", `/api/v1/budget-years/${year}`, { ok: [200, 404] });
+  if (budget.status === 404) {
+    await api(token, "POST", "/api/v1/budget-years", {
+      json: { year, label: `Exercice ${year}` }, ok: [201, 409],
+    });
+  }
+  const catalogue = await api(token, "GET", `/api/v1/budget-years/${year}/prestations`);
+  if (!catalogue.body.some((p) => p.code === NOTES)) {
+    await api(token, "POST", `/api/v1/budget-years/${year}/prestations`, {
+      json: {
+        code: NOTES, label: "Notes de synthèse trimestrielles", kind: "option", cost_cents: 0,
+        key: "fixed_price", unit_price_cents: 300_000, vat_rate_bp: 2000,
+        colleges: ["cdc", "collectivites", "state"],
+      },
+      ok: [201, 409],
+    });
+  }
+  return { year, member };
+}

@@ -26,6 +26,7 @@ def test_console_in_a_real_browser(stack):
     env = {
         **os.environ,
         "GIP_CONSOLE_BASE_URL": stack.gateway_url,
+        "GIP_IDP_URL": stack.idp_url,
         "GIP_BROWSER_OUTPUT": str(out),
         "CHROMIUM_PATH": CHROMIUM,
     }
@@ -39,4 +40,13 @@ def test_console_in_a_real_browser(stack):
     )
     print(run.stdout[-6000:])
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
-    assert (out / "admin-dashboard.png").exists()
+    for name in (
+        "admin-dashboard",
+        "hds-admin-subscriptions",
+        "hds-admin-notes",
+        "hds-admin-invoices",
+        "hds-admin-clients",
+        "hds-admin-client-secret",
+        "hds-admin-users",
+    ):
+        assert (out / f"{name}.png").exists(), name

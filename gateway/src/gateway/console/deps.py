@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 
-from gateway.console.errors import ConsoleForbidden, LoginRequired
+from gateway.console.errors import ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient, OIDCError
 from gateway.console.sessions import ConsoleSession, SessionStore
-from gipkit.errors import Forbidden, Unauthorized
+from gipkit.errors import Unauthorized
 
 COOKIE = "gip_console"
 # Refresh this long before the access token expires, so a page never calls an API with a
@@ -69,11 +69,29 @@ def require_console_roles(*roles: str) -> Callable[[ConsoleSession], ConsoleSess
     return dependency
 
 
+def _csrf_ok(session: ConsoleSession, csrf: str) -> bool:
+    return bool(csrf) and hmac.compare_digest(csrf.encode(), session.csrf_token.encode())
+
+
 def check_csrf(session: SessionDep, csrf: Annotated[str, Form()] = "") -> ConsoleSession:
     """Every state-changing form carries the session's CSRF token."""
-    if not csrf or not hmac.compare_digest(csrf, session.csrf_token):
-        raise Forbidden("the form's CSRF token is missing or wrong; reload the page")
+    if not _csrf_ok(session, csrf):
+        raise CsrfRefused()
     return session
 
 
 CsrfSessionDep = Annotated[ConsoleSession, Depends(check_csrf)]
+
+
+def require_console_form(*roles: str) -> Callable[..., ConsoleSession]:
+    """A form post of a page open to `roles`: the role first (403 "access refused"), then
+    the session's CSRF token (403 "form expired")."""
+
+    def dependency(session: SessionDep, csrf: Annotated[str, Form()] = "") -> ConsoleSession:
+        if not session.principal.has_role(*roles):
+            raise ConsoleForbidden()
+        if not _csrf_ok(session, csrf):
+            raise CsrfRefused()
+        return session
+
+    return dependency

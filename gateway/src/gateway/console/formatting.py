@@ -28,6 +28,17 @@ def percent(ratio: float | None) -> str:
     return "—" if ratio is None else format_percent(ratio, locale=LOCALE, format="#,##0.0 %")
 
 
+def rate_bp(value: int | None) -> str:
+    """A rate in basis points (2000 = 20 %)."""
+    if value is None:
+        return "—"
+    return format_percent(Decimal(value) / 10_000, locale=LOCALE, format="#,##0.##\u202f%")
+
+
+def today_paris() -> date:
+    return datetime.now(PARIS).date()
+
+
 def day(value: date | str | None) -> str:
     if value is None:
         return "—"
@@ -47,4 +58,11 @@ def moment(value: datetime | str | None) -> str:
     return format_datetime(value.astimezone(PARIS), format="d MMMM y HH:mm", locale=LOCALE)
 
 
-FILTERS = {"number": number, "euros": euros, "percent": percent, "day": day, "moment": moment}
+FILTERS = {
+    "number": number,
+    "euros": euros,
+    "percent": percent,
+    "rate_bp": rate_bp,
+    "day": day,
+    "moment": moment,
+}

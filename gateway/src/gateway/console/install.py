@@ -9,8 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from gateway.console import auth_routes, router
-from gateway.console.errors import ApiError, ConsoleForbidden, LoginRequired
+from gateway.console import auth_routes, member, router
+from gateway.console.errors import ApiError, ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient
 from gateway.console.pages import render
 from gateway.console.sessions import SessionStore
@@ -46,6 +46,7 @@ def install_console(app: FastAPI) -> None:
     )
     app.include_router(auth_routes.router)
     app.include_router(router.router)
+    app.include_router(member.router)
     app.add_api_route("/console/static/vendor/{name}", vendor_file, include_in_schema=False)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
 
@@ -62,6 +63,19 @@ def install_console(app: FastAPI) -> None:
             status_code=403,
             title="Accès refusé",
             message="Votre rôle ne donne pas accès à cette page.",
+            action=("/console/", "Retour au tableau de bord"),
+        )
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> HTMLResponse:
+        return render(
+            request,
+            "message.html",
+            getattr(request.state, "console_session", None),
+            status_code=403,
+            title="Formulaire expiré",
+            message="Ce formulaire n'est plus valable (page trop ancienne ou ouverte dans une "
+            "autre session). Rechargez la page et recommencez.",
             action=("/console/", "Retour au tableau de bord"),
         )
 

@@ -32,8 +32,15 @@ class NavItem:
 
 
 # Each entry is shown only to the roles that may open the page (the APIs enforce the same).
+_EVERYONE = frozenset({GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER})
+_ADMINS = frozenset({GIP_ADMIN, MEMBER_ADMIN})
 NAV = (
-    NavItem("/console/", "Tableau de bord", frozenset({GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER})),
+    NavItem("/console/", "Tableau de bord", _EVERYONE),
+    NavItem("/console/subscriptions", "Abonnements", _ADMINS),
+    NavItem("/console/invoices", "Factures", _ADMINS),
+    NavItem("/console/notes", "Notes de synthèse", _EVERYONE),
+    NavItem("/console/clients", "Clients d'API", _ADMINS),
+    NavItem("/console/users", "Utilisateurs", _ADMINS),
     NavItem("/console/admin/members", "Membres", frozenset({GIP_ADMIN})),
 )
 

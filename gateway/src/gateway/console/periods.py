@@ -64,3 +64,18 @@ def parse_period(
     raise ValueError(
         "Période inconnue : un trimestre (2026-Q1), une année scolaire (2025-2026) ou des dates."
     )
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def recent_quarters(today: date, count: int = 8) -> list[tuple[str, str]]:
+    """The quarter in progress and the `count - 1` before it, newest first, as (value, label)."""
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    found = []
+    for _ in range(count):
+        value = f"{year}-Q{quarter}"
+        found.append((value, parse_period(value, today=today).label))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return found

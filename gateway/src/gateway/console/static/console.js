@@ -41,3 +41,33 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+// "Copier le secret": the Clipboard API where the browser offers it (secure contexts);
+// otherwise, or if it is refused, the secret is selected and the user copies it by hand.
+(function () {
+  "use strict";
+  function say(id, text) {
+    const status = document.querySelector(`[data-copy-status="${id}"]`);
+    if (status) status.textContent = text;
+  }
+  function selectOnly(field) {
+    field.focus();
+    field.select();
+    field.setSelectionRange(0, field.value.length);
+  }
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    const id = button.dataset.copy;
+    const field = document.getElementById(id);
+    if (!field) return;
+    try {
+      if (!navigator.clipboard || !window.isSecureContext) throw new Error("no clipboard");
+      await navigator.clipboard.writeText(field.value);
+      say(id, "Secret copié dans le presse-papiers.");
+    } catch (e) {
+      selectOnly(field);
+      say(id, "Copie automatique impossible : le secret est sélectionné, copiez-le avec Ctrl+C (⌘+C sur Mac).");
+    }
+  });
+})();
