@@ -114,6 +114,9 @@ class Stack:
     python: str = sys.executable
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
+    # Per service, a database other than the SQLite file under var_dir (the e2e suite on
+    # PostgreSQL in CI).
+    database_urls: dict[str, str] = field(default_factory=dict)
 
     @property
     def idp_url(self) -> str:
@@ -127,6 +130,8 @@ class Stack:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     def database_url(self, service: str) -> str:
+        if service in self.database_urls:
+            return self.database_urls[service]
         return f"sqlite+aiosqlite:///{self.var_dir / (service + '.db')}"
 
     def env_for(self, name: str) -> dict[str, str]:
