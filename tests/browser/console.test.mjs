@@ -3,7 +3,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import {
-  BASE_URL, NOTES, launch, newPage, logIn, prepareNotesOffer, shot, seriousViolations, visit,
+  BASE_URL, NOTES, createProject, launch, newPage, logIn, prepareAllocationYear, prepareNotesOffer,
+  shot, seriousViolations, visit,
 } from "./support.mjs";
 
 let browser;
@@ -182,5 +183,111 @@ test("the viewer reads the notes but reaches none of the administrator's pages",
   await visit(page, `${BASE_URL}/console/`);
   await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-viewer-notes");
   assert.equal(await page.locator("button:has-text('Générer la note')").count(), 0);
+  await page.context().close();
+});
+
+/** Checks the current page with axe and saves its screenshot. */
+async function check(page, name) {
+  await shot(page, name);
+  assert.deepEqual(await seriousViolations(page), [], `${name}: accessibility`);
+}
+
+test("the GIP administrator imports establishments, computes, simulates, approves and issues the allocation", async () => {
+  await prepareNotesOffer(); // a second member (hauts-de-seine), as a platform has
+  const fresh = await prepareAllocationYear();
+  const page = await newPage(browser);
+  await logIn(page, "admin");
+  await page.waitForSelector("h1:has-text('Tableau de bord')");
+
+  // Membres: a new member; a wrong SIREN is named next to its field, then corrected.
+  await page.click('nav >> text="Membres"');
+  await page.waitForSelector("h1:has-text('Membres du GIP')");
+  await page.click("text=Nouveau membre");
+  await page.waitForSelector("h1:has-text('Nouveau membre')");
+  await page.fill("#slug", fresh.member);
+  await page.fill("#name", `Département du test ${fresh.suffix}`);
+  await page.selectOption("#kind", "departement");
+  await page.fill("#siren", "123456789");
+  await page.click("button:has-text('Créer le membre')");
+  await page.waitForSelector("#siren-error");
+  assert.equal(await page.getAttribute("#siren", "aria-invalid"), "true");
+  await check(page, "admin-member-siren-refused");
+  await page.fill("#siren", fresh.siren);
+  await Promise.all([page.waitForURL(/ok=created/), page.click("button:has-text('Créer le membre')")]);
+  assert.match(await page.textContent("main"), new RegExp(fresh.member));
+  await check(page, "admin-members");
+  await createProject(fresh.token, fresh);
+
+  // Import: two establishments with their pupils, one bad row (line 3), shown by line number.
+  await page.click('nav >> text="Projets ENT"');
+  await page.waitForSelector("h1:has-text('Projets ENT')");
+  await check(page, "admin-projects");
+  await page.click("text=Importer des établissements (CSV)");
+  await page.waitForSelector("h1:has-text('Importer des établissements')");
+  const [first, second] = fresh.uais;
+  const csv = [
+    "uai,name,type,commune,academie,pupils,teachers,staff",
+    `${first},Collège du test ${fresh.suffix},college,Nanterre,Versailles,600,40,10`,
+    `0000000X,Ligne fausse,college,Nanterre,Versailles,10,1,1`,
+    `${second},Lycée du test ${fresh.suffix},lycee,Sceaux,Versailles,1200,90,20`,
+  ].join("\n") + "\n";
+  await page.setInputFiles("#file", { name: "etablissements.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.fill("#school_year", fresh.schoolYear);
+  await page.click("button:has-text('Importer')");
+  await page.waitForSelector("#rapport");
+  assert.equal((await page.textContent('[data-count="rejected"]')).trim(), "1");
+  assert.equal((await page.textContent('[data-count="created"]')).trim(), "2");
+  const errorLine = page.locator("table.import-errors tbody tr").first();
+  assert.equal((await errorLine.locator("th").textContent()).trim(), "3");
+  await check(page, "admin-import");
+
+  // The project: both establishments attached from the start of the school year.
+  await visit(page, `${BASE_URL}/console/admin/projects/${fresh.project}`);
+  await page.waitForSelector("h1:has-text('Projet ENT')");
+  for (const code of fresh.uais) {
+    await page.fill("#uai", code);
+    await page.fill("#valid_from", `${fresh.year - 1}-09-01`);
+    await Promise.all([page.waitForURL(/ok=attached/), page.click("button:has-text('Rattacher')")]);
+  }
+  assert.match(await page.textContent("main"), new RegExp(`Lycée du test ${fresh.suffix}`));
+  await check(page, "admin-project");
+
+  // Répartition: a draft for the year, computed in the background.
+  await page.click('nav >> text="Répartition"');
+  await page.waitForSelector("h1:has-text('Répartition des coûts')");
+  await visit(page, `${BASE_URL}/console/admin/allocations?year=${fresh.year}`);
+  await page.waitForSelector(`h1:has-text('Répartition des coûts ${fresh.year}')`);
+  await check(page, "admin-allocations");
+  await Promise.all([page.waitForURL(/ok=created/), page.click(`button:has-text('Calculer le projet ${fresh.year}')`)]);
+  await page.waitForSelector('.run-status[data-status="draft"]', { timeout: 120_000 });
+  const runUrl = page.url().split("?")[0];
+  const table = await page.textContent("main");
+  assert.match(table, new RegExp(`Département du test ${fresh.suffix}`));
+  assert.match(table, /1\s800/); // its pupils, the key value of its line
+  await check(page, "admin-allocation-draft");
+
+  // What if the new member left: per-member differences.
+  await page.click("text=Simuler un changement");
+  await page.waitForSelector("h1:has-text('Et si')");
+  await page.check("#change-leave");
+  await page.selectOption("#member", fresh.member);
+  await page.click("button:has-text('Simuler')");
+  await page.waitForSelector("table.simulation");
+  assert.ok((await page.locator("table.simulation tbody tr").count()) >= 1);
+  await check(page, "admin-what-if");
+
+  // Approve, then issue the contribution calls (each confirmed).
+  await visit(page, runUrl);
+  await page.click("text=Approuver…");
+  await page.waitForSelector("button:has-text(\"Confirmer l'approbation\")");
+  await check(page, "admin-approve-confirm");
+  await Promise.all([page.waitForURL(/ok=approved/), page.click("button:has-text(\"Confirmer l'approbation\")")]);
+  await page.waitForSelector('.run-status[data-status="approved"]');
+  await page.click("text=Émettre les appels de contribution…");
+  await page.click("button:has-text(\"Confirmer l'émission\")");
+  await page.waitForSelector("h1:has-text('Appels de contribution')");
+  assert.match(await page.textContent("main"), /appel\(s\) de contribution émis/);
+  assert.match(await page.textContent("ul.issued, main"), /GIP-\d{4}-\d+/);
+  await check(page, "admin-issued");
   await page.context().close();
 });

@@ -142,3 +142,78 @@ export async function prepareNotesOffer({ member = "hauts-de-seine" } = {}) {
   }
   return { year, member };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The GIP administrator's scenario: fresh names, so that it coexists with other tests' data.
+
+const UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ";
+
+/** A valid UAI (7 digits, then the key letter: number mod 23). */
+export function uai(digits) {
+  const seven = String(digits).padStart(7, "0").slice(-7);
+  return seven + UAI_LETTERS[Number(seven) % 23];
+}
+
+/** A valid SIREN (8 digits, then the Luhn key). */
+export function siren(eight) {
+  const digits = String(eight).padStart(8, "0").slice(-8);
+  for (let key = 0; key < 10; key++) {
+    const candidate = digits + key;
+    let sum = 0;
+    for (let i = 0; i < 9; i++) {
+      let d = Number(candidate[8 - i]);
+      if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+      sum += d;
+    }
+    if (sum % 10 === 0) return candidate;
+  }
+  throw new Error("unreachable");
+}
+
+/** A budget year of its own (far ahead, so no other test computes it) with the common
+ * measurement service in its catalogue, shared by pupils; and fresh names for a member, its
+ * project and its establishments. */
+export async function prepareAllocationYear() {
+  const token = await opsToken();
+  const stamp = Date.now();
+  const suffix = stamp.toString(36);
+  const year = 2060 + (stamp % 40);
+  const schoolYear = `${year - 1}-${year}`;
+  const budget = await api(token, "GET", `/api/v1/budget-years/${year}`, { ok: [200, 404] });
+  if (budget.status === 404) {
+    await api(token, "POST", "/api/v1/budget-years", {
+      json: { year, label: `Exercice ${year}`, school_year: schoolYear }, ok: [201, 409],
+    });
+  }
+  const catalogue = await api(token, "GET", `/api/v1/budget-years/${year}/prestations`);
+  if (!catalogue.body.some((p) => p.code === "mesure")) {
+    await api(token, "POST", `/api/v1/budget-years/${year}/prestations`, {
+      json: {
+        code: "mesure", label: "Service commun de mesure", kind: "base", cost_cents: 30_000_000,
+        key: "students", colleges: ["cdc", "collectivites", "state"],
+      },
+      ok: [201, 409],
+    });
+  }
+  const base = stamp % 9_000_000;
+  return {
+    token, year, schoolYear, suffix,
+    member: `e2e-${suffix}`,
+    project: `ent-${suffix}`,
+    siren: siren(stamp % 100_000_000),
+    uais: [uai(base + 1_000_000), uai(base + 1_000_001)],
+  };
+}
+
+/** The fresh member's ENT project (a free site id is looked for). */
+export async function createProject(token, { project, member, suffix }) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const site = String(100000 + Math.floor(Math.random() * 899999));
+    const made = await api(token, "POST", "/api/v1/projects", {
+      json: { slug: project, name: `ENT du test ${suffix}`, vendor: "Test", site_id: site, responsible: member },
+      ok: [201, 409],
+    });
+    if (made.status === 201) return made.body;
+  }
+  throw new Error("no free site id found");
+}

@@ -48,5 +48,11 @@ def test_console_in_a_real_browser(stack):
         "hds-admin-clients",
         "hds-admin-client-secret",
         "hds-admin-users",
+        "admin-members",
+        "admin-import",
+        "admin-project",
+        "admin-allocation-draft",
+        "admin-what-if",
+        "admin-issued",
     ):
         assert (out / f"{name}.png").exists(), name

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from gateway.console import auth_routes, member, router
+from gateway.console import admin, auth_routes, member, router
 from gateway.console.errors import ApiError, ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient
 from gateway.console.pages import render
@@ -47,6 +47,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(auth_routes.router)
     app.include_router(router.router)
     app.include_router(member.router)
+    app.include_router(admin.router)
     app.add_api_route("/console/static/vendor/{name}", vendor_file, include_in_schema=False)
     app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console-static")
 

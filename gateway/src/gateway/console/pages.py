@@ -34,6 +34,7 @@ class NavItem:
 # Each entry is shown only to the roles that may open the page (the APIs enforce the same).
 _EVERYONE = frozenset({GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER})
 _ADMINS = frozenset({GIP_ADMIN, MEMBER_ADMIN})
+_GIP = frozenset({GIP_ADMIN})
 NAV = (
     NavItem("/console/", "Tableau de bord", _EVERYONE),
     NavItem("/console/subscriptions", "Abonnements", _ADMINS),
@@ -41,7 +42,9 @@ NAV = (
     NavItem("/console/notes", "Notes de synthèse", _EVERYONE),
     NavItem("/console/clients", "Clients d'API", _ADMINS),
     NavItem("/console/users", "Utilisateurs", _ADMINS),
-    NavItem("/console/admin/members", "Membres", frozenset({GIP_ADMIN})),
+    NavItem("/console/admin/members", "Membres", _GIP),
+    NavItem("/console/admin/projects", "Projets ENT", _GIP),
+    NavItem("/console/admin/allocations", "Répartition", _GIP),
 )
 
 

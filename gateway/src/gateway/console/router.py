@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from gateway.console.api import ConsoleApi
 from gateway.console.dashboard import load_dashboard
-from gateway.console.deps import SessionDep, require_console_roles
+from gateway.console.deps import SessionDep
 from gateway.console.errors import ApiError
 from gateway.console.pages import render
 from gateway.console.periods import current_school_year, parse_period
 from gateway.console.sessions import ConsoleSession
-from gipkit.auth import GIP_ADMIN
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -100,18 +99,3 @@ async def dashboard(
         start=start or "",
         end=end or "",
     )
-
-
-@router.get("/admin/members", response_class=HTMLResponse)
-async def members_page(
-    request: Request,
-    session: Annotated[ConsoleSession, Depends(require_console_roles(GIP_ADMIN))],
-) -> HTMLResponse:
-    api = ConsoleApi(request, session)
-    error = None
-    members: list[dict[str, object]] = []
-    try:
-        members = (await api.get("/api/v1/members", limit=500)).get("items", [])
-    except ApiError as exc:
-        error = str(exc)
-    return render(request, "members.html", session, members=members, error=error)
