@@ -880,6 +880,51 @@ def test_5_partner_pulls_the_weeks_note_as_pdf_and_json_matching_the_indicators(
     assert pulled["totals"] == measured["totals"]
     metered += 1
     wait_for_usage(story, metered)
+
+    # The quarter's note (the wording): the quarter holding the week, as PDF and JSON,
+    # its headline equal to measure's indicators over the same quarter.
+    quarter = f"{story.week_end.year}-Q{(story.week_end.month - 1) // 3 + 1}"
+    quarterly = story.call(
+        story.partner,
+        "POST",
+        "/api/v1/notes",
+        expect=201,
+        json={"scope": scope, "period": quarter},
+        timeout=SLOW,
+    ).json()
+    metered += 1
+    wait_for_usage(story, metered)
+    quarter_pdf = story.call(
+        story.partner,
+        "GET",
+        f"/api/v1/notes/{quarterly['id']}",
+        headers={"Accept": "application/pdf"},
+        expect=200,
+        timeout=SLOW,
+    )
+    assert quarter_pdf.content.startswith(b"%PDF-")
+    metered += 1
+    wait_for_usage(story, metered)
+    quarter_json = story.call(
+        story.partner,
+        "GET",
+        f"/api/v1/notes/{quarterly['id']}",
+        headers={"Accept": "application/json"},
+        expect=200,
+    ).json()
+    metered += 1
+    wait_for_usage(story, metered)
+    quarter_measured = story.call(
+        story.admin,
+        "GET",
+        "/api/v1/indicators",
+        params={"scope": scope, "period": quarter},
+        expect=200,
+    ).json()
+    quarter_headline = {k: v["value"] for k, v in quarter_json["figures"]["headline"].items()}
+    # (The week may straddle two quarters: the quarter holds some or all of its hits.)
+    assert quarter_headline == quarter_measured["totals"]
+    assert 0 < quarter_measured["totals"]["page_views"] <= expected(story.sent)["page_views"]
     story.done.add(5)
 
 
