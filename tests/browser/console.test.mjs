@@ -289,5 +289,41 @@ test("the GIP administrator imports establishments, computes, simulates, approve
   assert.match(await page.textContent("main"), /appel\(s\) de contribution émis/);
   assert.match(await page.textContent("ul.issued, main"), /GIP-\d{4}-\d+/);
   await check(page, "admin-issued");
+
+  // Catalogue: the year's prestations, from integer cents in French.
+  await page.click('nav >> text="Catalogue"');
+  await page.waitForSelector("h1:has-text('Catalogue')");
+  await visit(page, `${BASE_URL}/console/admin/catalogue?year=${fresh.year}`);
+  await page.waitForSelector(`h1:has-text('Catalogue ${fresh.year}')`);
+  const mesure = page.locator("table.prestations tbody tr", { hasText: "mesure" });
+  assert.match(await mesure.textContent(), /300\s000,00\s€/);
+  await check(page, "admin-catalogue");
+
+  // Factures et paiements: the new member's invoice, a payment typed French-style.
+  await page.click('nav >> text="Factures et paiements"');
+  await page.waitForSelector("h1:has-text('Factures et paiements')");
+  await check(page, "admin-invoices");
+  await visit(page, `${BASE_URL}/console/admin/invoices?year=${fresh.year}&member=${fresh.member}`);
+  await page.click("table.invoices tbody tr th a");
+  await page.waitForSelector("h1:has-text('Facture GIP-')");
+  await page.fill("#amount", "12,34");
+  await page.fill("#reference", `VIR-${fresh.suffix}`);
+  await Promise.all([page.waitForURL(/ok=paid/), page.click("button:has-text('Enregistrer le paiement')")]);
+  const payment = page.locator("table.payments tbody tr", { hasText: `VIR-${fresh.suffix}` });
+  assert.match(await payment.textContent(), /12,34\s€/);
+  await check(page, "admin-invoice-paid");
+
+  // Données ouvertes: a week long closed (so no other test's week), published or already.
+  await page.click('nav >> text="Données ouvertes"');
+  await page.waitForSelector("h1:has-text('Données ouvertes')");
+  await page.fill("#week", "2020-W10");
+  await Promise.all([
+    page.waitForURL(/ok=(published|already)/, { timeout: 120_000 }),
+    page.click("button:has-text('Publier la semaine')"),
+  ]);
+  const release = page.locator('tr.highlight[data-week="2020-W10"]');
+  assert.equal(await release.count(), 1);
+  assert.match(await release.textContent(), /CSV/);
+  await check(page, "admin-open-data");
   await page.context().close();
 });

@@ -54,5 +54,9 @@ def test_console_in_a_real_browser(stack):
         "admin-allocation-draft",
         "admin-what-if",
         "admin-issued",
+        "admin-catalogue",
+        "admin-invoices",
+        "admin-invoice-paid",
+        "admin-open-data",
     ):
         assert (out / f"{name}.png").exists(), name

@@ -45,6 +45,9 @@ NAV = (
     NavItem("/console/admin/members", "Membres", _GIP),
     NavItem("/console/admin/projects", "Projets ENT", _GIP),
     NavItem("/console/admin/allocations", "Répartition", _GIP),
+    NavItem("/console/admin/catalogue", "Catalogue", _GIP),
+    NavItem("/console/admin/invoices", "Factures et paiements", _GIP),
+    NavItem("/console/admin/open-data", "Données ouvertes", _GIP),
 )
 
 
