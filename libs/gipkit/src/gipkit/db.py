@@ -3,6 +3,16 @@
 SQLite is the zero-install default (WAL so readers do not block the writer, foreign keys on,
 as PostgreSQL enforces them); PostgreSQL runs through psycopg 3 in CI and production.
 Migrations are the only way a schema is created, tests included.
+
+SQLite has one writer at a time, and a transaction that has read cannot start writing once
+another connection has committed since its read: its write fails at once with "database is
+locked" (the busy timeout does not apply, waiting would not help). A request that reads and
+then writes (a metered read queueing usage) therefore takes a *write session*
+(`WriteSessionDep`, `Database.write_session`): on SQLite its transactions begin with
+`BEGIN IMMEDIATE`, which takes the write lock with the first statement, so it never has to
+upgrade and other writers wait for it (busy timeout) instead of failing. Plain sessions keep
+`BEGIN` (deferred): reads take no lock, and a transaction whose first statement writes waits
+for the lock too. PostgreSQL sessions are the same either way.
 """
 
 from __future__ import annotations
@@ -10,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,6 +59,16 @@ def _ensure_sqlite_dir(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+# Execution option of a connection whose transactions must begin IMMEDIATE on SQLite.
+SQLITE_IMMEDIATE = "gip_sqlite_immediate"
+
+# How long a SQLite connection waits for the write lock before "database is locked". A write
+# session holds it from its first statement to its commit, which can include a peer call and,
+# for a note read as PDF, the first render of the process (loading matplotlib and WeasyPrint
+# took about 7 s on a loaded CI machine); well under the gateway's 30 s read timeout.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 module's own implicit transactions break SAVEPOINT (used by nested
     # transactions and per-test rollback); SQLAlchemy emits BEGIN itself instead (below).
@@ -56,12 +76,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+def _sqlite_begin(conn: Connection) -> None:
+    immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -92,15 +113,36 @@ def make_sync_engine(url: str | URL, **kwargs: Any) -> Engine:
 
 @dataclass
 class Database:
-    """One service's database: its engine and session factory (kept on `app.state.db`)."""
+    """One service's database: its engine and session factories (kept on `app.state.db`).
+
+    `write_sessionmaker` makes the sessions of work that reads and then writes: on SQLite
+    every transaction of theirs begins IMMEDIATE (see the module's docstring). None: the same
+    as `sessionmaker` (PostgreSQL; a test database whose sessions share one transaction)."""
 
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    write_sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
     @classmethod
     def from_url(cls, url: str | URL) -> Database:
         engine = make_engine(url)
-        return cls(engine, async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False))
+        writer = None
+        if engine.dialect.name == "sqlite":
+            # The option rides on every connection of this engine's view, so every
+            # transaction of such a session begins IMMEDIATE, a later one after a commit too,
+            # and only when the session first needs the database (not at its creation).
+            immediate = engine.execution_options(**{SQLITE_IMMEDIATE: True})
+            writer = async_sessionmaker(immediate, class_=AsyncSession, expire_on_commit=False)
+        return cls(
+            engine,
+            async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False),
+            writer,
+        )
+
+    def write_session(self) -> AsyncSession:
+        """A session for reading then writing; on SQLite it holds the write lock from its
+        first statement to its commit (other writers wait for it)."""
+        return (self.write_sessionmaker or self.sessionmaker)()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -110,14 +152,9 @@ class Database:
         await self.engine.dispose()
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session: committed when the endpoint returns, rolled back if it raises.
-
-    Declared with scope="function" below so the commit happens before the answer is sent:
-    what a client was told is stored, is stored.
-    """
-    db: Database = request.app.state.db
-    async with db.sessionmaker() as session:
+@asynccontextmanager
+async def _request_session(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    async with session:
         try:
             yield session
         except BaseException:
@@ -127,7 +164,28 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session: committed when the endpoint returns, rolled back if it raises.
+
+    Declared with scope="function" below so the commit happens before the answer is sent:
+    what a client was told is stored, is stored.
+    """
+    db: Database = request.app.state.db
+    async with _request_session(db.sessionmaker()) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The session of a request that reads and then writes (`Database.write_session`),
+    committed or rolled back like `get_session`'s."""
+    db: Database = request.app.state.db
+    async with _request_session(db.write_session()) as session:
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For endpoints that write after reading (on SQLite: BEGIN IMMEDIATE, see the module).
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
 
 
 # --- Alembic ---------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def _publish_open_data(settings_factory: SettingsFactory) -> Callable[[argparse.
 
         async def main() -> int:
             async with runtime(settings) as (db, clients):
-                async with db.sessionmaker() as session:
+                async with db.write_session() as session:
                     published = await open_data.publish(
                         session=session,
                         clients=clients,

@@ -54,9 +54,12 @@ async def generate_quarter(
     for scope in subscriber_scopes(subscriptions):
         name = str(scope)
         async with db.sessionmaker() as session:
-            if await repository.exists_for(session, scope=name, period_label=quarter.label):
-                report.existing.append(name)
-                continue
+            exists = await repository.exists_for(session, scope=name, period_label=quarter.label)
+        if exists:
+            report.existing.append(name)
+            continue
+        # Reads then writes (once measure has answered): a write session, as requests use.
+        async with db.write_session() as session:
             try:
                 generated = await service.generate(
                     session=session,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import BackgroundTasks, Header, Path, Query, Request, Response
 
 from gipkit.clock import today
-from gipkit.db import SessionDep
+from gipkit.db import SessionDep, WriteSessionDep
 from gipkit.errors import GipError, problem_responses
 from gipkit.routing import api_router
 from reports.common import state
@@ -67,7 +67,7 @@ IfNoneMatch = Annotated[
 async def generate_note(
     body: NoteCreate,
     principal: Generator,
-    session: SessionDep,
+    session: WriteSessionDep,
     request: Request,
     background: BackgroundTasks,
 ) -> Response:
@@ -126,6 +126,13 @@ async def list_notes(
     )
 
 
+def _load_renderers(*, pdf: bool) -> None:
+    import reports.rendering.html  # noqa: F401
+
+    if pdf:
+        import weasyprint  # noqa: F401
+
+
 def _etag(note_id: str, sha256: str, media_type: str) -> str:
     seed = f"{note_id}|{sha256}|{media_type}|{RENDER_VERSION}".encode()
     return '"' + hashlib.sha256(seed).hexdigest()[:32] + '"'
@@ -160,12 +167,21 @@ _DOCUMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def get_note(
     note_id: Annotated[str, Path(pattern=NOTE_ID_PATTERN)],
     principal: Reader,
-    session: SessionDep,
+    read_session: SessionDep,
+    write_session: WriteSessionDep,
     request: Request,
     background: BackgroundTasks,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     settings = state.settings(request)
+    # A partner's read queues usage after reading the note: it takes the write session (on
+    # SQLite, the write lock from its first read on), other readers the plain one. Neither
+    # touches the database unless used.
+    session = write_session if service.may_be_metered(principal) else read_session
+    media_type = negotiate(request.headers.get("accept"), OFFERED)
+    if session is write_session and media_type in (HTML, PDF):
+        # Loaded (once per process, seconds) before the first read, not while holding the lock.
+        await asyncio.to_thread(_load_renderers, pdf=media_type == PDF)
     readable = await service.readable(
         session=session,
         clients=state.clients(request),
@@ -175,7 +191,6 @@ async def get_note(
         today=today(),
         cache=state.entitlement_cache(request),
     )
-    media_type = negotiate(request.headers.get("accept"), OFFERED)
     if media_type is None:
         raise NotAcceptable(f"this note is available as {', '.join(OFFERED)}")
     note = readable.note

@@ -215,11 +215,16 @@ async def readable(
     return Readable(note, billed)
 
 
+def may_be_metered(principal: Principal) -> bool:
+    """Whether the caller's reads of notes are metered (when its member is billed)."""
+    return not principal.is_platform and principal.has_role("partner")
+
+
 def record_pull(
     session: AsyncSession, *, principal: Principal, readable: Readable, settings: Settings
 ) -> bool:
     """A partner's pull of a note is metered (queued in the request's transaction)."""
-    if principal.is_platform or not principal.has_role("partner") or readable.billed is None:
+    if not may_be_metered(principal) or readable.billed is None:
         return False
     usage.enqueue(
         session,

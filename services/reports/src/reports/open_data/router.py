@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Header, Path, Request, Response
 
 from gipkit.clock import today
-from gipkit.db import SessionDep
+from gipkit.db import SessionDep, WriteSessionDep
 from gipkit.errors import NotFound, problem_responses
 from gipkit.routing import api_router
 from reports.common import state
@@ -119,7 +119,7 @@ async def get_file(
     },
 )
 async def publish_week(
-    week: WeekPath, principal: Admin, session: SessionDep, request: Request
+    week: WeekPath, principal: Admin, session: WriteSessionDep, request: Request
 ) -> Response:
     settings = state.settings(request)
     published = await service.publish(

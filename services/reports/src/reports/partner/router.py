@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Query, Request
 
 from gipkit.clock import today
-from gipkit.db import SessionDep
+from gipkit.db import WriteSessionDep
 from gipkit.errors import problem_responses
 from gipkit.routing import api_router
 from reports.common import state
@@ -36,7 +36,7 @@ router = api_router("/api/v1/partner", tags=["partner"])
 )
 async def partner_indicators(
     principal: Reader,
-    session: SessionDep,
+    session: WriteSessionDep,  # a partner's pull queues usage
     request: Request,
     background: BackgroundTasks,
     scope: Annotated[str, Query(pattern=SCOPE_PATTERN)],

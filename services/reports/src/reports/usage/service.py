@@ -89,12 +89,18 @@ async def deliver_due(
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send every due row, one transaction per row (a crash loses at most one verdict, and
-    that row is sent again and recognised by billing)."""
+    that row is sent again and recognised by billing).
+
+    On PostgreSQL the row stays locked while billing answers (replicas skip it). SQLite has
+    a single writer: its read ends before billing is called, and the verdict is written in a
+    transaction of its own, both in write sessions (BEGIN IMMEDIATE), so that neither fails
+    on requests queueing usage meanwhile nor makes them wait on billing."""
     delivered = retrying = failed = 0
     seen: set[int] = set()
     moment = now or utcnow()
+    single_writer = db.engine.dialect.name == "sqlite"
     while True:
-        async with db.sessionmaker() as session:
+        async with db.write_session() as session:
             rows = await repository.due(
                 session, now=moment, limit=1, include_failed=include_failed, skip=seen
             )
@@ -103,6 +109,8 @@ async def deliver_due(
             row = rows[0]
             assert row.id is not None
             seen.add(row.id)
+            if single_writer:
+                await session.commit()  # the row stays loaded (expire_on_commit=False)
             outcome = await _deliver(row, clients=clients, policy=policy, now=utcnow())
             session.add(row)
             await session.commit()
