@@ -108,7 +108,7 @@ ADMIN_PAGES = ("/console/subscriptions", "/console/invoices", "/console/clients"
 
 
 async def test_pages_need_a_session(console):
-    for page in (*ADMIN_PAGES, "/console/notes"):
+    for page in (*ADMIN_PAGES, "/console/notes", "/console/contribution"):
         response = await console.client.get(page)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/console/login?next=")
@@ -140,7 +140,7 @@ async def test_the_member_administrator_has_the_pages_in_its_navigation(console)
     await admin_of_hds(console)
     console.on("GET", "reports", "/api/v1/notes").respond(json={"items": [], "next_cursor": None})
     page = await console.client.get("/console/notes")
-    for link in (*ADMIN_PAGES, "/console/notes"):
+    for link in (*ADMIN_PAGES, "/console/notes", "/console/contribution"):
         assert f'href="{link}"' in page.text
     assert 'href="/console/admin/members"' not in page.text
     assert '<a href="/console/notes" aria-current="page">' in page.text
@@ -861,3 +861,199 @@ async def test_a_refused_invitation_shows_the_problem(console):
     assert response.status_code == 409
     assert "a user with this e-mail already exists" in response.text
     assert 'value="lea@hds.fr"' in response.text
+
+
+# --------------------------------------------------------------------------- contribution
+
+
+def allocation_run(run_id: int, status: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "year": YEAR,
+        "status": status,
+        "reference_date": f"{YEAR}-01-01",
+        "shares": {"cdc": 1, "state": 1, "collectivites": 1},
+        "colleges": {"collectivites": 10_900_000},
+        "cost_cents": 32_700_000,
+        "called_cents": 32_700_000,
+        "warnings": [],
+        "error": None,
+        "note": None,
+        "sources": {},
+        "created_by": "admin",
+        "created_at": f"{YEAR}-01-05T09:00:00Z",
+        "computed_at": f"{YEAR}-01-05T09:00:10Z",
+        "approved_by": "admin" if status == "approved" else None,
+        "approved_at": f"{YEAR}-01-06T10:00:00Z" if status == "approved" else None,
+        "superseded_by": None,
+        **extra,
+    }
+
+
+ALLOCATION_LINE = {
+    "member": "hds",
+    "prestation": "mesure",
+    "college": "collectivites",
+    "key": "students",
+    "key_value": 150_000,
+    "key_total": 450_000,
+    "days": 300,
+    "period_days": 365,
+    "weight": "150000/1",
+    "weight_total": "450000/1",
+    "fraction": "1/3",
+    "pool_cents": 10_900_000,
+    "exact_cents": "10900000/3",
+    "exact_euros": "36333.333333",
+    "amount_cents": 3_633_333,
+    "in_kind_cents": 100_000,
+    "net_cents": 3_533_333,
+    "explanation": "mesure (collectivites): 109000.00 € shared by students; 150000 of 450000",
+}
+MEMBER_TOTAL = {
+    "member": "hds",
+    "name": "Département des Hauts-de-Seine",
+    "kind": "departement",
+    "college": "collectivites",
+    "public": True,
+    "gross_cents": 3_633_333,
+    "in_kind_cents": 100_000,
+    "deducted_cents": 100_000,
+    "excess_cents": 0,
+    "net_cents": 3_533_333,
+}
+
+
+@dataclass
+class Allocations:
+    runs: respx.Route
+    lines: respx.Route
+    totals: respx.Route
+
+
+def fake_allocations(
+    console: Console, runs: list[dict[str, Any]], *, shown: int = 6, lines: Any = None
+) -> Allocations:
+    console.on("GET", "billing", "/api/v1/budget-years").respond(
+        json={"items": [{"year": YEAR}], "next_cursor": None}
+    )
+    console.on("GET", "billing", f"/api/v1/budget-years/{YEAR}/prestations").respond(json=CATALOGUE)
+    listed = console.on("GET", "billing", "/api/v1/allocations").respond(
+        json={"items": runs, "next_cursor": None}
+    )
+    found = console.on("GET", "billing", f"/api/v1/allocations/{shown}/lines").respond(
+        json={"items": [ALLOCATION_LINE] if lines is None else lines, "next_cursor": None}
+    )
+    totals = console.on("GET", "billing", f"/api/v1/allocations/{shown}/members").respond(
+        json=[MEMBER_TOTAL]
+    )
+    return Allocations(listed, found, totals)
+
+
+async def test_the_contribution_shows_the_latest_approved_run_with_each_lines_explanation(
+    console,
+):
+    await admin_of_hds(console)
+    # A newer draft exists, but the approved run is the one that counts.
+    other_line = {**ALLOCATION_LINE, "member": "idf", "prestation": "open-data"}
+    calls = fake_allocations(
+        console,
+        [allocation_run(6, "approved"), allocation_run(7, "draft"), allocation_run(8, "failed")],
+        lines=[ALLOCATION_LINE, other_line],
+    )
+    draft_lines = console.on("GET", "billing", "/api/v1/allocations/7/lines")
+    page = await console.client.get("/console/contribution")
+    assert page.status_code == 200
+    assert calls.runs.calls.last.request.url.params["year"] == str(YEAR)
+    assert calls.lines.calls.last.request.url.params["member"] == "hds"
+    assert calls.totals.called
+    assert not draft_lines.called
+    text = page.text
+    assert f"Contribution de Département des Hauts-de-Seine — exercice {YEAR}" in text
+    assert 'data-status="approved"' in text and "Approuvée" in text
+    assert "pas encore approuvé" not in text
+    assert "Service commun de mesure" in text and "Collectivités" in text and "élèves" in text
+    assert f"150{NNBSP}000" in text and f"450{NNBSP}000" in text  # key value and total
+    assert '<abbr title="1/3">33,3 %</abbr>' in text  # the exact fraction on hover
+    assert f"36{NNBSP}333,333333{NBSP}€" in text  # before rounding
+    assert f"36{NNBSP}333,33{NBSP}€" in text  # after rounding
+    assert "300 / 365" in text  # pro-rated days
+    assert f"−1{NNBSP}000,00{NBSP}€" in text  # in kind
+    assert f"35{NNBSP}333,33{NBSP}€" in text  # net, and the member's total
+    assert ALLOCATION_LINE["explanation"].replace("'", "&#39;") in text
+    # Whatever billing answers, another member's line is not shown.
+    assert 'data-prestation="open-data"' not in text
+    assert 'id="member-picker"' not in text
+    assert "/console/contribution?member=hds&amp;run=7" in text  # the other computed run
+    assert "/console/contribution?member=hds&amp;run=8" not in text  # failed: no lines
+
+
+async def test_a_draft_is_shown_as_such_when_no_run_is_approved(console):
+    await admin_of_hds(console)
+    fake_allocations(console, [allocation_run(5, "draft"), allocation_run(6, "draft")])
+    page = await console.client.get("/console/contribution")
+    assert page.status_code == 200
+    assert 'data-status="draft"' in page.text
+    assert "Projet de répartition, pas encore approuvé" in page.text
+
+
+async def test_the_viewer_reads_the_contribution(console):
+    await console.log_in("member-viewer", organization=["hds"])
+    calls = fake_allocations(console, [allocation_run(6, "approved")])
+    page = await console.client.get("/console/contribution")
+    assert page.status_code == 200
+    assert calls.lines.calls.last.request.url.params["member"] == "hds"
+    assert 'href="/console/contribution" aria-current="page"' in page.text
+    # Read-only: no form changes anything on this page.
+    assert 'method="post"' not in page.text.split('id="contenu"')[1]
+
+
+async def test_the_gip_administrator_picks_the_member_of_the_contribution(console):
+    await console.log_in("gip-admin")
+    calls = fake_allocations(console, [allocation_run(6, "approved")])
+    page = await console.client.get(f"/console/contribution?member=idf&year={YEAR}")
+    assert page.status_code == 200
+    assert '<option value="idf" selected>' in page.text
+    assert calls.lines.calls.last.request.url.params["member"] == "idf"
+
+
+async def test_another_members_contribution_is_not_found(console):
+    await admin_of_hds(console)
+    runs = console.on("GET", "billing", "/api/v1/allocations")
+    response = await console.client.get("/console/contribution?member=idf")
+    assert response.status_code == 404
+    assert "Membre introuvable" in response.text
+    assert not runs.called
+
+
+async def test_a_run_billing_does_not_show_is_not_found(console):
+    await admin_of_hds(console)
+    fake_allocations(console, [allocation_run(6, "approved")])
+    console.on("GET", "billing", "/api/v1/allocations/99").mock(
+        return_value=problem(404, "no allocation run 99")
+    )
+    response = await console.client.get("/console/contribution?run=99")
+    assert response.status_code == 404
+    assert "Calcul introuvable" in response.text
+    # Its lines answered 404 too (billing forgot the run meanwhile): not found either.
+    console.on("GET", "billing", "/api/v1/allocations/6").respond(
+        json=allocation_run(6, "approved")
+    )
+    console.on("GET", "billing", "/api/v1/allocations/6/lines").mock(
+        return_value=problem(404, "no allocation run 6")
+    )
+    response = await console.client.get("/console/contribution?run=6")
+    assert response.status_code == 404
+    assert "Calcul introuvable" in response.text
+
+
+async def test_no_run_yet_is_said_in_french(console):
+    await admin_of_hds(console)
+    calls = fake_allocations(console, [])
+    page = await console.client.get("/console/contribution")
+    assert page.status_code == 200
+    assert f"Aucune répartition n'a encore été calculée pour l'exercice {YEAR}" in page.text
+    assert not calls.lines.called
+    fake_allocations(console, [allocation_run(9, "computing")])
+    page = await console.client.get("/console/contribution")
+    assert f"La répartition de l'exercice {YEAR} est en cours de calcul" in page.text

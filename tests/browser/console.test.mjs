@@ -131,6 +131,12 @@ test("the member administrator subscribes to the notes, generates one and downlo
   await openFromNav(page, "Utilisateurs", "Utilisateurs de", "hds-admin-users");
   assert.match(await page.textContent("main"), /hds-admin/);
   await openFromNav(page, "Clients d'API", "Clients d'API de", "hds-admin-clients");
+  // Ma contribution: the year's allocation lines of its member, or why there are none yet.
+  await openFromNav(page, "Ma contribution", "Contribution de", "hds-admin-contribution");
+  assert.ok(
+    (await page.locator("table.contribution").count()) + (await page.locator("#aucune-repartition").count()) >= 1,
+    "the lines, or a message saying there is no allocation yet",
+  );
   await page.context().close();
 });
 
@@ -183,6 +189,9 @@ test("the viewer reads the notes but reaches none of the administrator's pages",
   await visit(page, `${BASE_URL}/console/`);
   await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-viewer-notes");
   assert.equal(await page.locator("button:has-text('Générer la note')").count(), 0);
+  // Its member's contribution, read-only.
+  await openFromNav(page, "Ma contribution", "Contribution de", "hds-viewer-contribution");
+  assert.equal(await page.locator("main form[method='post']").count(), 0);
   await page.context().close();
 });
 
@@ -290,6 +299,16 @@ test("the GIP administrator imports establishments, computes, simulates, approve
   assert.match(await page.textContent("ul.issued, main"), /GIP-\d{4}-\d+/);
   await check(page, "admin-issued");
 
+  // The new member's contribution: the approved run's lines, each explained.
+  await visit(page, `${BASE_URL}/console/contribution?member=${fresh.member}&year=${fresh.year}`);
+  await page.waitForSelector(`h1:has-text('Contribution de Département du test ${fresh.suffix}')`);
+  assert.equal(await page.getAttribute(".run-status", "data-status"), "approved");
+  const contribution = page.locator("table.contribution");
+  assert.match(await contribution.textContent(), /1\s800/); // its pupils, the key value
+  assert.match(await contribution.locator("tr.explanation").first().textContent(), /shared by students/);
+  assert.ok((await contribution.locator("abbr[title]").count()) >= 1, "the exact fraction on hover");
+  await check(page, "admin-contribution");
+
   // Catalogue: the year's prestations, from integer cents in French.
   await page.click('nav >> text="Catalogue"');
   await page.waitForSelector("h1:has-text('Catalogue')");
@@ -326,4 +345,46 @@ test("the GIP administrator imports establishments, computes, simulates, approve
   assert.match(await release.textContent(), /CSV/);
   await check(page, "admin-open-data");
   await page.context().close();
+});
+
+/** The page fits a 390 px screen: no horizontal scroll of the page itself (a wide table scrolls
+ * inside its own box). Saves a screenshot `phone-<name>`. */
+async function fitsPhone(page, url, heading, name) {
+  await visit(page, url);
+  await page.waitForSelector(`h1:has-text("${heading}")`);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  await shot(page, `phone-${name}`);
+  assert.ok(width <= 390, `${name}: the page is ${width}px wide on a 390px screen`);
+}
+
+test("on a 390 px phone the main pages fit the screen, wide tables scroll in their own box", async () => {
+  await prepareNotesOffer();
+  const member = await newPage(browser, { width: 390, height: 844 });
+  await logIn(member, "hds-admin");
+  await member.waitForSelector("h1:has-text('Tableau de bord')");
+  for (const [path, heading, name] of [
+    ["/console/subscriptions", "Abonnements de", "hds-admin-subscriptions"],
+    ["/console/invoices", "Factures de", "hds-admin-invoices"],
+    ["/console/notes", "Notes de synthèse de", "hds-admin-notes"],
+    ["/console/clients", "Clients d'API de", "hds-admin-clients"],
+    ["/console/contribution", "Contribution de", "hds-admin-contribution"],
+  ]) {
+    await fitsPhone(member, `${BASE_URL}${path}`, heading, name);
+  }
+  await member.context().close();
+
+  const admin = await newPage(browser, { width: 390, height: 844 });
+  await logIn(admin, "admin");
+  await admin.waitForSelector("h1:has-text('Tableau de bord')");
+  await fitsPhone(admin, `${BASE_URL}/console/admin/members`, "Membres du GIP", "admin-members");
+  await fitsPhone(admin, `${BASE_URL}/console/admin/allocations`, "Répartition des coûts", "admin-allocations");
+  // A run with its wide table by college and member: the latest year's (the scenario above
+  // computed one far ahead), when there is one.
+  const latest = await admin.locator("#year-picker option").last().getAttribute("value");
+  await fitsPhone(admin, `${BASE_URL}/console/admin/allocations?year=${latest}`, "Répartition des coûts", "admin-allocations-latest");
+  const run = admin.locator('main a[href^="/console/admin/allocations/"]').first();
+  if (await run.count()) {
+    await fitsPhone(admin, `${BASE_URL}${await run.getAttribute("href")}`, "Répartition", "admin-allocation");
+  }
+  await admin.context().close();
 });

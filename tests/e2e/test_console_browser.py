@@ -48,6 +48,8 @@ def test_console_in_a_real_browser(stack):
         "hds-admin-clients",
         "hds-admin-client-secret",
         "hds-admin-users",
+        "hds-admin-contribution",
+        "hds-viewer-contribution",
         "admin-members",
         "admin-import",
         "admin-project",
@@ -58,5 +60,13 @@ def test_console_in_a_real_browser(stack):
         "admin-invoices",
         "admin-invoice-paid",
         "admin-open-data",
+        "admin-contribution",
+        "phone-hds-admin-subscriptions",
+        "phone-hds-admin-invoices",
+        "phone-hds-admin-notes",
+        "phone-hds-admin-clients",
+        "phone-hds-admin-contribution",
+        "phone-admin-members",
+        "phone-admin-allocations",
     ):
         assert (out / f"{name}.png").exists(), name

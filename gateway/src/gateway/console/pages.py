@@ -38,6 +38,7 @@ _GIP = frozenset({GIP_ADMIN})
 NAV = (
     NavItem("/console/", "Tableau de bord", _EVERYONE),
     NavItem("/console/subscriptions", "Abonnements", _ADMINS),
+    NavItem("/console/contribution", "Ma contribution", _EVERYONE),
     NavItem("/console/invoices", "Factures", _ADMINS),
     NavItem("/console/notes", "Notes de synthèse", _EVERYONE),
     NavItem("/console/clients", "Clients d'API", _ADMINS),

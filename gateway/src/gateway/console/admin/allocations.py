@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
-from fractions import Fraction
 from typing import Annotated, Any
 
-from babel.numbers import format_decimal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from gateway.console.admin.common import COLLEGE_LABELS, KIND_LABELS, GipForm, GipSession, back
+from gateway.console.admin.common import KIND_LABELS, GipForm, GipSession, back
 from gateway.console.admin.common import parse_day as day_of
+from gateway.console.allocation_terms import COLLEGE_LABELS, KEY_LABELS, as_percent, exact_euros
+from gateway.console.allocation_terms import RUN_STATUS_LABELS as STATUS_LABELS
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
-from gateway.console.formatting import LOCALE, percent, today_paris
+from gateway.console.formatting import today_paris
 from gateway.console.member.common import FormProblem, flash
 from gateway.console.pages import render
 from gateway.console.sessions import ConsoleSession
@@ -33,20 +32,6 @@ MESSAGES = {
     "approved": "La répartition est approuvée : elle ne change plus.",
     "recomputed": "Le nouveau calcul est lancé.",
 }
-STATUS_LABELS = {
-    "computing": "Calcul en cours",
-    "failed": "Échec du calcul",
-    "draft": "Projet",
-    "approved": "Approuvée",
-    "superseded": "Remplacée",
-}
-KEY_LABELS = {
-    "students": "élèves",
-    "visits": "visites",
-    "equal": "parts égales",
-    "fixed_price": "prix fixe",
-    "usage": "usage",
-}
 COLLEGE_ORDER = ("cdc", "state", "collectivites", "other")
 CHANGES = {
     "join": "Un membre adhère",
@@ -55,23 +40,6 @@ CHANGES = {
     "cancel": "Un membre résilie une option",
     "shares": "Autres parts des collèges",
 }
-
-
-def exact_euros(value: str | None) -> str:
-    """An amount before rounding (euros, 6 decimals) in French."""
-    try:
-        number = format_decimal(Decimal(value or ""), format="#,##0.000000", locale=LOCALE)
-        return f"{number}\xa0€"
-    except (ArithmeticError, ValueError):
-        return value or "—"
-
-
-def as_percent(exact: str | None) -> str:
-    """An exact fraction `p/q` as a French percentage."""
-    try:
-        return percent(float(Fraction(exact or "")))
-    except (ValueError, ZeroDivisionError):
-        return exact or "—"
 
 
 @router.get("", response_class=HTMLResponse)

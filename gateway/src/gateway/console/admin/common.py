@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import Depends
 from fastapi.responses import RedirectResponse
 
+from gateway.console.allocation_terms import COLLEGE_LABELS as COLLEGE_LABELS
 from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.member.common import FormProblem
@@ -21,12 +22,6 @@ from gipkit.auth import GIP_ADMIN
 GipSession = Annotated[ConsoleSession, Depends(require_console_roles(GIP_ADMIN))]
 GipForm = Annotated[ConsoleSession, Depends(require_console_form(GIP_ADMIN))]
 
-COLLEGE_LABELS = {
-    "cdc": "Caisse des Dépôts",
-    "state": "État",
-    "collectivites": "Collectivités",
-    "other": "Autres",
-}
 KIND_LABELS = {
     "cdc": "Caisse des Dépôts",
     "ministry": "Ministère",
