@@ -305,7 +305,7 @@ test("the GIP administrator imports establishments, computes, simulates, approve
   assert.equal(await page.getAttribute(".run-status", "data-status"), "approved");
   const contribution = page.locator("table.contribution");
   assert.match(await contribution.textContent(), /1\s800/); // its pupils, the key value
-  assert.match(await contribution.locator("tr.explanation").first().textContent(), /shared by students/);
+  assert.match(await contribution.locator("tr.explanation").first().textContent(), /selon la clé students/);
   assert.ok((await contribution.locator("abbr[title]").count()) >= 1, "the exact fraction on hover");
   await check(page, "admin-contribution");
 

@@ -29,7 +29,7 @@ async def test_draft_run_in_thirds_with_keys_recorded(api, fake_peers):
     assert hds["fraction"] == "2/3" and hds["pool_cents"] == 10_900_000
     assert Fraction(hds["exact_cents"]) == Fraction(21_800_000, 3)
     assert hds["amount_cents"] == 7_266_667 and base[IDF]["amount_cents"] == 3_633_333
-    assert "largest remainder" in hds["explanation"]
+    assert "plus forts restes" in hds["explanation"]
     # Every college adds up exactly.
     per_college = {}
     for ln in base.values():
@@ -80,7 +80,7 @@ async def test_college_without_member_is_redistributed_and_said(api, fake_peers)
     await api.catalogue()
     run = await api.run()
     assert run["colleges"] == {"cdc": 16_350_000, "collectivites": 16_350_000}
-    assert any("college state has no member" in w for w in run["warnings"])
+    assert any("le collège state n'a aucun membre" in w for w in run["warnings"])
 
 
 async def test_peer_unavailable_fails_the_run_and_recompute_recovers(api, fake_peers):

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from billing.allocations.models import AllocationLine, AllocationRun
 from billing.allocations.schemas import LinePublic, RunPublic
+from billing.core.fr import euros_fr
 
 
 def euros(cents: int | Fraction, decimals: int = 2) -> str:
@@ -22,23 +23,27 @@ def run_public(run: AllocationRun) -> RunPublic:
 
 
 def _explain(line: AllocationLine) -> str:
-    prorated = f" × {line.days}/{line.period_days} days" if line.days != line.period_days else ""
+    """The line in words, for the member who reads it (French)."""
+    prorated = f" × {line.days}/{line.period_days} jours" if line.days != line.period_days else ""
+    exact = euros_fr(Fraction(line.exact_cents), 6)
     if line.key == "usage":
         return (
-            f"{line.key_value} units used × {euros(line.pool_cents)} € = "
-            f"{euros(line.amount_cents)} €"
+            f"{line.key_value} unités utilisées × {euros_fr(line.pool_cents)} = "
+            f"{euros_fr(line.amount_cents)}"
         )
     if line.key == "fixed_price":
         return (
-            f"fixed price {euros(line.pool_cents)} €{prorated} = "
-            f"{euros(Fraction(line.exact_cents), 6)} €, rounded to {euros(line.amount_cents)} €"
+            f"prix fixe {euros_fr(line.pool_cents)}{prorated} = {exact}, "
+            f"arrondi à {euros_fr(line.amount_cents)}"
         )
+    in_kind = (
+        f" ; apport en nature déduit : {euros_fr(line.in_kind_cents)}" if line.in_kind_cents else ""
+    )
     return (
-        f"{line.prestation} ({line.college}): {euros(line.pool_cents)} € shared by {line.key}; "
-        f"{line.key_value} of {line.key_total}{prorated} → weight {line.weight} of "
-        f"{line.weight_total} = {line.fraction}; {euros(Fraction(line.exact_cents), 6)} € "
-        f"rounded to {euros(line.amount_cents)} € (largest remainder)"
-        + (f"; in-kind deducted {euros(line.in_kind_cents)} €" if line.in_kind_cents else "")
+        f"{line.prestation} (collège {line.college}) : {euros_fr(line.pool_cents)} répartis "
+        f"selon la clé {line.key} ; {line.key_value} sur {line.key_total}{prorated} → poids "
+        f"{line.weight} sur {line.weight_total} = {line.fraction} ; {exact} arrondis à "
+        f"{euros_fr(line.amount_cents)} (méthode des plus forts restes){in_kind}"
     )
 
 

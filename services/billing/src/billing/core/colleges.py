@@ -40,7 +40,7 @@ def split_between_colleges(
     for college in sorted(set(positive) - set(paying)):
         share = Fraction(positive[college], share_total)
         warnings.append(
-            f"college {college} has no member in the run: its share ({_fmt(share)}) is "
-            f"redistributed to {', '.join(sorted(paying))} in proportion to their shares"
+            f"le collège {college} n'a aucun membre dans ce calcul : sa part ({_fmt(share)}) "
+            f"est répartie entre {', '.join(sorted(paying))} au prorata de leurs parts"
         )
     return CollegeSplit(parts=apportion(total, paying), warnings=warnings)

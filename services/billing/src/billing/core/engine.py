@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from billing.core.apportion import NothingToWeigh, apportion, round_half_up
 from billing.core.colleges import split_between_colleges
+from billing.core.fr import euros_fr
 from billing.core.inkind import deduct_in_kind
 from billing.core.inputs import MemberIn, PrestationIn, RunInputs
 from billing.core.prorata import days_between, overlap_days, union_days
@@ -114,7 +115,8 @@ def _share(
     except NothingToWeigh:
         # No pupil counted, no visit measured: equal shares (by days) rather than nobody.
         warnings.append(
-            f"{label}: every {key} value is zero; shared equally (pro-rated by days) instead"
+            f"{label} : toutes les valeurs de la clé {key} sont nulles ; partage à parts égales "
+            "(au prorata des jours) à la place"
         )
         key = "equal"
         values = dict.fromkeys(participants, 1)
@@ -200,14 +202,14 @@ def _subscribers(
         member = active.get(s.member)
         if member is None:
             warnings.append(
-                f"subscription {s.id} of {s.member} to {s.prestation}: {s.member} is not a "
-                "member during the year; not billed"
+                f"abonnement {s.id} de {s.member} à {s.prestation} : {s.member} n'est pas "
+                "membre pendant l'exercice ; non facturé"
             )
             continue
         if member.college not in prestation.colleges:
             warnings.append(
-                f"subscription {s.id} of {s.member} to {s.prestation}: college "
-                f"{member.college} is not concerned by {s.prestation}; not billed"
+                f"abonnement {s.id} de {s.member} à {s.prestation} : le collège "
+                f"{member.college} n'est pas concerné par {s.prestation} ; non facturé"
             )
             continue
         # A subscription counts only while its member is a member.
@@ -227,7 +229,9 @@ def compute(inputs: RunInputs) -> RunResult:
     colleges = {slug: m.college for slug, m in active.items()}
     for m in inputs.members:
         if m.slug not in active:
-            warnings.append(f"{m.slug} is not a member during {inputs.year}: not in the run")
+            warnings.append(
+                f"{m.slug} n'est pas membre pendant l'exercice {inputs.year} : hors du calcul"
+            )
 
     for prestation in sorted(inputs.prestations, key=lambda p: p.code):
         label = f"prestation {prestation.code}"
@@ -248,8 +252,8 @@ def compute(inputs: RunInputs) -> RunResult:
                 result.cost_cents += prestation.cost_cents
                 if not participants:
                     warnings.append(
-                        f"{label} has no subscriber in {inputs.year}: its cost "
-                        f"({prestation.cost_cents} cents) is not called"
+                        f"{label} n'a aucun abonné en {inputs.year} : son coût "
+                        f"({euros_fr(prestation.cost_cents)}) n'est pas appelé"
                     )
                     continue
                 lines = _share(
@@ -347,9 +351,11 @@ def _totals(result: RunResult, inputs: RunInputs, active: dict[str, MemberIn]) -
         )
         if deduction.excess_cents:
             result.warnings.append(
-                f"{slug}: in-kind contribution exceeds its cash due by "
-                f"{deduction.excess_cents} cents; the excess is not refunded"
+                f"{slug} : l'apport en nature dépasse le montant dû de "
+                f"{euros_fr(deduction.excess_cents)} ; l'excédent n'est pas remboursé"
             )
     for slug in sorted(set(inputs.in_kind) - set(active)):
-        result.warnings.append(f"{slug}: in-kind contribution recorded but not a member in the run")
+        result.warnings.append(
+            f"{slug} : apport en nature enregistré, mais pas membre dans ce calcul"
+        )
     result.called_cents = sum(ln.amount_cents for ln in result.lines)
