@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,3 +21,24 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Any:
 
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many new rows: `COPY … FROM STDIN` on PostgreSQL (one round trip, no statement per
+    row), multi-row INSERTs on SQLite. In the session's transaction either way."""
+    if not rows:
+        return
+    columns = [c.name for c in table.columns]
+    if is_postgres(session):
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        async with driver.cursor() as cursor:
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            async with cursor.copy(statement) as copy:
+                for row in rows:
+                    await copy.write_row([row[c] for c in columns])
+        return
+    for part in chunks(rows, 500):
+        await session.execute(insert(table), part)

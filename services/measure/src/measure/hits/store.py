@@ -10,11 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, insert, or_, select, text, tuple_
+from sqlalchemy import and_, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import paris_day
-from measure.common.dbdialect import chunks, insert_ignoring_conflicts, is_postgres
+from measure.common.dbdialect import (
+    bulk_insert,
+    chunks,
+    insert_ignoring_conflicts,
+    is_postgres,
+)
 from measure.hits import partitions
 from measure.hits.prepare import PreparedHit
 from measure.models import Hit, HitConflict, HitKey
@@ -92,22 +97,9 @@ async def _known_fingerprints(
 
 
 async def _insert_hits(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    if is_postgres(session):
+    if rows and is_postgres(session):
         await partitions.ensure(session, {r["ts"] for r in rows})  # type: ignore[misc]
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        columns = ", ".join(HIT_COLUMNS)
-        async with driver.cursor() as cursor:
-            async with cursor.copy(f"COPY hits ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    await copy.write_row([row[c] for c in HIT_COLUMNS])
-        return
-    for part in chunks(rows, 500):
-        await session.execute(insert(Hit.__table__), part)  # type: ignore[attr-defined]
+    await bulk_insert(session, Hit.__table__, rows)  # type: ignore[attr-defined]
 
 
 async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime) -> Stored:

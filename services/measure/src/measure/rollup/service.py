@@ -15,11 +15,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import day_start, paris_day
-from measure.common.dbdialect import chunks
+from measure.common.dbdialect import bulk_insert, chunks
 from measure.common.method import VISIT_GAP, VisitorHit, facts
 from measure.models import Hit, VisitorDayFact
 
@@ -140,5 +140,4 @@ async def refresh(session: AsyncSession, *, site: str, visitors: Mapping[str, se
                         "page_views": n_views,
                     }
                 )
-    for part in chunks(rows, 1000):
-        await session.execute(insert(table), part)
+    await bulk_insert(session, table, rows)
