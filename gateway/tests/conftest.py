@@ -28,6 +28,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -398,3 +399,9 @@ def helpers() -> Any:
         specs = SPECS
 
     return H
+
+
+# The faked console (console_fakes.py, next to the tests) and its fixture, for the console's
+# page tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from console_fakes import console  # noqa: F401
