@@ -55,14 +55,17 @@ from measure.common.directory import Attachment, Project, StaticDirectory
 from measure.common.method import ALL, ALL_UAI
 from measure.demo.generate import DemoProject
 from measure.demo.generate import hits as demo_hits
-from measure.hits import partitions as partitions_module
 from measure.hits import store as store_module
+from measure.hits.partitions import Partitions
 from measure.hits.prepare import prepare
 from measure.hits.service import limits
 from measure.hits.store import HIT_COLUMNS, store
 from measure.indicators import repository
 from measure.indicators.periods import parse_period
+from measure.rollup import job as job_module
+from measure.rollup import marks as marks_module
 from measure.rollup import service as rollup_module
+from measure.rollup.job import catch_up
 from measure.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -545,6 +548,11 @@ async def batched_http(
                 sent += 1
             seconds = time.perf_counter() - start
             cpu = meter.read()
+        # The rollup follows ingestion in the server's background: how long until every
+        # accepted hit is in the figures.
+        with CpuMeter(server.pid) as meter:
+            rollup = wait_rollup(max_seconds * 4)
+            rollup["cpu"] = meter.read()
     out.update(
         {
             "batches": sent,
@@ -553,9 +561,23 @@ async def batched_http(
             "hits_per_s": accepted / seconds,
             "batch_latency": latency_summary(latencies),
             "cpu": cpu,
+            "rollup": rollup,
+            "hits_per_s_with_rollup": accepted / (seconds + rollup["seconds"]),
         }
     )
     return out
+
+
+def wait_rollup(max_seconds: float) -> dict[str, Any]:
+    """Waits until no rollup mark is left (the server's worker has caught up)."""
+    start = time.perf_counter()
+    with connect(autocommit=True) as conn:
+        while True:
+            left = conn.execute("SELECT count(*) FROM rollup_marks").fetchone()[0]  # type: ignore[index]
+            if not left or time.perf_counter() - start > max_seconds:
+                break
+            time.sleep(0.02)
+    return {"seconds": time.perf_counter() - start, "left": left}
 
 
 async def profiled_http(
@@ -754,14 +776,15 @@ def instrumented(timers: Timers) -> Iterator[None]:
         return wrapper
 
     patches = [
-        (store_module, "lock_sites", "store: advisory lock", timed_async),
         (store_module, "_new_keys", "store: ledger INSERT … ON CONFLICT RETURNING", timed_async),
         (store_module, "_known_fingerprints", "store: replayed fingerprints", timed_async),
-        (store_module, "_insert_hits", "store: COPY into hits (with partitions)", timed_async),
-        (partitions_module, "ensure", "store: partitions.ensure", timed_async),
-        (store_module, "refresh", "rollup: refresh (total)", timed_async),
+        (store_module, "bulk_insert", "store: COPY into hits", timed_async),
+        (marks_module, "mark", "store: mark visitor-days for the rollup", timed_async),
+        (job_module, "lock_sites", "rollup: advisory locks", timed_async),
+        (job_module, "refresh", "rollup: refresh (total)", timed_async),
         (rollup_module, "_read", "rollup: read visitors' hits back", timed_async),
         (rollup_module, "facts", "rollup: method.facts (Python)", timed),
+        (rollup_module, "bulk_insert", "rollup: COPY facts", timed_async),
     ]
     saved = [(module, attr, getattr(module, attr)) for module, attr, _, _ in patches]
     try:
@@ -825,7 +848,12 @@ def profile_summary(profile: cProfile.Profile | str, top: int = 15) -> dict[str,
     }
 
 
-MEASURE_STEPS = ("prepare (validate, pseudonymise, classify)", "store (total)", "commit")
+MEASURE_STEPS = (
+    "prepare (validate, pseudonymise, classify)",
+    "store (total)",
+    "commit",
+    "rollup job (catch-up, its own transactions)",
+)
 
 
 async def load_part(
@@ -847,6 +875,7 @@ async def load_part(
     directory = StaticDirectory(projects=[p.project() for p in ALL_PROJECTS])
     settings = settings_for(calendar)
     database = Database.from_url(URL)
+    partitions = Partitions()
     timers, profile = Timers(), cProfile.Profile()
     loaded, batches, stopped = 0, 0, False
     start = last_report = time.perf_counter()
@@ -874,6 +903,7 @@ async def load_part(
                     if prepared.errors:
                         raise RuntimeError(f"load refused hits: {prepared.errors[:3]}")
                     batches += 1
+                    await partitions.ensure(database, {h.ts for h in prepared.hits})
                     async with database.sessionmaker() as session:
                         with timers.timing(MEASURE_STEPS[1]):
                             if batches in profiled:
@@ -885,6 +915,8 @@ async def load_part(
                                     profile.disable()
                         with timers.timing(MEASURE_STEPS[2]):
                             await session.commit()
+                    with timers.timing(MEASURE_STEPS[3]):
+                        await catch_up(database, batch=settings.rollup_batch_marks)
                     loaded += outcome.accepted
                     if time.perf_counter() - last_report > 60:
                         last_report = time.perf_counter()

@@ -67,6 +67,8 @@ def measure_settings(**overrides: object) -> Settings:
         "env": "test",
         "oidc_issuer": TEST_ISSUER,
         "idp_url": "http://127.0.0.1:9",
+        # Figures right after each batch; the background worker has its own tests.
+        "rollup_inline": True,
         **CLOSED_PEERS,
     }
     values.update(overrides)

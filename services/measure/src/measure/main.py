@@ -1,6 +1,6 @@
 """The measure service."""
 
-import asyncio
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -8,11 +8,15 @@ from pydantic import BaseModel
 
 from gipkit.app import create_app
 from measure.collect.router import router as collect_router
+from measure.common.clock import utcnow
 from measure.common.directory import TenantsDirectory
+from measure.common.writers import Writers
+from measure.hits.partitions import Partitions
 from measure.hits.router import router as hits_router
 from measure.hits.schemas import HitIn
 from measure.indicators.router import router as indicators_router
 from measure.retention.router import router as retention_router
+from measure.rollup import worker
 from measure.settings import Settings
 
 
@@ -22,6 +26,12 @@ async def _start(app: FastAPI) -> None:
         app.state.directory = TenantsDirectory(
             app.state.peers["tenants"], ttl=app.state.settings.directory_ttl_seconds
         )
+    app.state.writers = Writers.for_database(app.state.db)
+    app.state.partitions = Partitions()
+    now = utcnow()
+    await app.state.partitions.ensure(app.state.db, [now, now + timedelta(days=31)])
+    app.state.rollup_nudge = lambda: worker.nudge(app)
+    await worker.start(app)
 
 
 def create(settings: Settings | None = None) -> FastAPI:
@@ -32,8 +42,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         routers=[hits_router, collect_router, indicators_router, retention_router],
         peers=["tenants"],
         on_startup=[_start],
+        on_shutdown=[worker.stop],
     )
-    app.state.write_lock = asyncio.Lock()
     _publish(app, HitIn)
     return app
 

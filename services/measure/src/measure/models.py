@@ -1,6 +1,6 @@
 """The registry of this service's tables: its own metadata, separate from other services'.
 
-Four tables:
+Five tables:
 
 * `hits` — raw hits as stored after pseudonymisation (partitioned by month on PostgreSQL,
   see migration 0002); the source every figure can be recomputed from.
@@ -11,6 +11,8 @@ Four tables:
 * `visitor_day_facts` — the rollup: per project, establishment scope, Paris day, dimension
   value and visitor, the visits started that day touching the value and the page views.
   Exact uniques over any range are `COUNT(DISTINCT visitor)` over it.
+* `rollup_marks` — the (site, visitor, Paris day) whose facts are out of date: written with
+  the hits in the ingest transaction, worked off by the rollup job (measure.rollup.job).
 """
 
 from datetime import date, datetime
@@ -96,6 +98,16 @@ class VisitorDayFact(TableBase, table=True):
     value: str = Field(sa_column=Column(String(10), primary_key=True))
     visits: int = Field(sa_column=Column(Integer, nullable=False))
     page_views: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class RollupMark(TableBase, table=True):
+    __tablename__ = "rollup_marks"
+
+    site: str = Field(sa_column=Column(String(6), primary_key=True))
+    visitor: str = Field(sa_column=Column(String(32), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    # When the oldest hit not yet rolled up arrived: the indicators' `data_cutoff`.
+    marked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 metadata = table_registry.metadata

@@ -28,6 +28,12 @@ class Settings(ServiceSettings):
     collect_per_minute: int = Field(600, ge=1)
     # How long answers from tenants are reused.
     directory_ttl_seconds: float = Field(60.0, ge=0)
+    # The rollup (visitor-day facts) runs after ingestion, in the background: woken by each
+    # batch, or every `rollup_interval_seconds` for marks other processes left. Inline: the
+    # answer to a batch waits for its rollup (read-your-writes; tests).
+    rollup_inline: bool = False
+    rollup_interval_seconds: float = Field(5.0, gt=0)
+    rollup_batch_marks: int = Field(5_000, ge=1)
     # `python -m measure demo`: where to post hits and as which ENT client.
     demo_url: str = "http://127.0.0.1:8000"
     demo_client_id: str = "demo-ent"

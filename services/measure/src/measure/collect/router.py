@@ -20,7 +20,7 @@ from gipkit.auth import Principal
 from gipkit.errors import FieldError, Forbidden, TooManyRequests, Unprocessable, problem_responses
 from measure.collect.ratelimit import PerMinute
 from measure.common.clock import utcnow
-from measure.common.deps import DatabaseDep, DirectoryDep, SettingsDep, WriteLockDep
+from measure.common.deps import DirectoryDep, IngestionDep, SettingsDep
 from measure.hits import service
 from measure.hits.prepare import prepare
 
@@ -77,8 +77,7 @@ async def collect(
     request: Request,
     directory: DirectoryDep,
     settings: SettingsDep,
-    db: DatabaseDep,
-    lock: WriteLockDep,
+    ingestion: IngestionDep,
     s: Annotated[str, Query(pattern=r"^[0-9]{6}$", description="Site id of the ENT project")],
     s2: Annotated[str, Query(max_length=8, description="UAI of the establishment")],
     x2: Annotated[str, Query(max_length=2, description="Profile id")],
@@ -119,7 +118,7 @@ async def collect(
                 FieldError(field=_tag_field(e.field), reason=e.reason) for e in prepared.errors
             ],
         )
-    await service.store_prepared(db=db, lock=lock, hits=prepared.hits, now=now)
+    await ingestion.store(prepared.hits, now=now)
     return Response(GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 

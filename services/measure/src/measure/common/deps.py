@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +9,8 @@ from fastapi import Depends, Request
 from gipkit.auth import Principal, require_roles
 from gipkit.db import Database
 from measure.common.directory import Directory
+from measure.common.writers import Writers
+from measure.hits.service import Ingestion
 from measure.settings import Settings
 
 
@@ -25,14 +26,28 @@ def get_database(request: Request) -> Database:
     return request.app.state.db  # type: ignore[no-any-return]
 
 
-def get_write_lock(request: Request) -> asyncio.Lock:
-    return request.app.state.write_lock  # type: ignore[no-any-return]
+def get_writers(request: Request) -> Writers:
+    return request.app.state.writers  # type: ignore[no-any-return]
+
+
+def get_ingestion(request: Request) -> Ingestion:
+    # Built per request from app.state (tests change settings and directory there).
+    state = request.app.state
+    return Ingestion(
+        db=state.db,
+        writers=state.writers,
+        partitions=state.partitions,
+        directory=state.directory,
+        settings=state.settings,
+        nudge=state.rollup_nudge,
+    )
 
 
 DirectoryDep = Annotated[Directory, Depends(get_directory)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-WriteLockDep = Annotated[asyncio.Lock, Depends(get_write_lock)]
+WritersDep = Annotated[Writers, Depends(get_writers)]
+IngestionDep = Annotated[Ingestion, Depends(get_ingestion)]
 Ingester = Annotated[Principal, Depends(require_roles("ent-ingest"))]
 Admin = Annotated[Principal, Depends(require_roles("gip-admin"))]
 Reader = Annotated[

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gipkit.errors import FieldError, Unprocessable, problem_responses
-from measure.common.deps import DatabaseDep, DirectoryDep, Ingester, SettingsDep, WriteLockDep
+from measure.common.deps import Ingester, IngestionDep
 from measure.hits import service
 from measure.hits.body import JSON, read_hits
 from measure.hits.schemas import IngestResult
@@ -52,17 +52,13 @@ _BODY = {
 async def post_hits(
     request: Request,
     principal: Ingester,
-    directory: DirectoryDep,
-    settings: SettingsDep,
-    db: DatabaseDep,
-    lock: WriteLockDep,
+    ingestion: IngestionDep,
 ) -> JSONResponse:
+    settings = ingestion.settings
     items = await read_hits(
         request, max_bytes=settings.max_body_bytes, max_hits=settings.max_batch_hits
     )
-    result = await service.ingest(
-        items=items, principal=principal, directory=directory, settings=settings, db=db, lock=lock
-    )
+    result = await service.ingest(items=items, principal=principal, ingestion=ingestion)
     status = service.status_of(result, len(items))
     if status == 422:
         counts = result.model_dump(exclude={"errors"})

@@ -1,11 +1,11 @@
-"""Ingestion: prepare (validate, pseudonymise) outside any transaction, then store under the
-writers' lock and commit before answering."""
+"""Ingestion: prepare (validate, pseudonymise) outside any transaction, then store and commit
+before answering; the rollup follows (at once when `rollup_inline`, else in the background)."""
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,9 +13,12 @@ from gipkit.auth import Principal
 from gipkit.db import Database
 from measure.common.clock import utcnow
 from measure.common.directory import Directory
+from measure.common.writers import Writers
+from measure.hits.partitions import Partitions
 from measure.hits.prepare import Limits, PreparedHit, prepare
 from measure.hits.schemas import IngestResult
-from measure.hits.store import store
+from measure.hits.store import Stored, store
+from measure.rollup.job import catch_up
 from measure.settings import Settings
 
 
@@ -35,40 +38,49 @@ def limits(settings: Settings, now: datetime) -> Limits:
     )
 
 
-async def store_prepared(
-    *, db: Database, lock: asyncio.Lock, hits: list[PreparedHit], now: datetime
-) -> tuple[int, int, int, int]:
-    if not hits:
-        return 0, 0, 0, 0
-    # One writer per process (SQLite allows one; on PostgreSQL, advisory locks per project
-    # serialise processes too): a visitor's rollup is recomputed from every committed hit.
-    async with lock, db.sessionmaker() as session:
-        outcome = await store(session, hits, now=now)
-        await session.commit()
-    return outcome.accepted, outcome.duplicates, outcome.conflicts, outcome.unknown_services
+@dataclass
+class Ingestion:
+    """What a request needs to store hits (kept on `app.state.ingestion`)."""
+
+    db: Database
+    writers: Writers
+    partitions: Partitions
+    directory: Directory
+    settings: Settings
+    nudge: Any  # wakes the rollup worker: Callable[[], None]
+
+    async def store(self, hits: list[PreparedHit], *, now: datetime) -> Stored:
+        if not hits:
+            return Stored()
+        await self.partitions.ensure(self.db, {h.ts for h in hits})
+        async with self.writers.turn(), self.db.write_session() as session:
+            outcome = await store(session, hits, now=now)
+            await session.commit()
+        if not outcome.accepted:
+            return outcome
+        if self.settings.rollup_inline:
+            await catch_up(self.db, batch=self.settings.rollup_batch_marks, writers=self.writers)
+        else:
+            self.nudge()
+        return outcome
 
 
 async def ingest(
-    *,
-    items: Sequence[Any],
-    principal: Principal,
-    directory: Directory,
-    settings: Settings,
-    db: Database,
-    lock: asyncio.Lock,
+    *, items: Sequence[Any], principal: Principal, ingestion: Ingestion
 ) -> IngestResult:
     now = utcnow()
     prepared = await prepare(
-        items, directory=directory, principal=principal, limits=limits(settings, now)
+        items,
+        directory=ingestion.directory,
+        principal=principal,
+        limits=limits(ingestion.settings, now),
     )
-    accepted, duplicates, conflicts, unknown = await store_prepared(
-        db=db, lock=lock, hits=prepared.hits, now=now
-    )
+    outcome = await ingestion.store(prepared.hits, now=now)
     return IngestResult(
-        accepted=accepted,
-        duplicates=duplicates,
-        conflicts=conflicts,
-        unknown_services=unknown,
+        accepted=outcome.accepted,
+        duplicates=outcome.duplicates,
+        conflicts=outcome.conflicts,
+        unknown_services=outcome.unknown_services,
         errors=sorted(prepared.errors, key=lambda e: e.index),
     )
 

@@ -1,34 +1,48 @@
-"""Storing prepared hits: the idempotency ledger decides what is new, new hits go to the raw
-table (COPY on PostgreSQL), and the rollup is recomputed for the visitors they touch — all in
-the caller's transaction, so the answer is sent only once everything is durable."""
+"""Storing prepared hits, in the caller's transaction: the idempotency ledger decides what is
+new, new hits go to the raw table (COPY on PostgreSQL), and their visitor-days are marked for
+the rollup job. The answer is sent after the commit, so accepted hits are durable; the
+figures follow within the job's delay (`data_cutoff` says how far they go).
+
+No lock is taken on PostgreSQL: the ledger's unique key settles concurrent replays, and rows
+are written in key order so that two batches never wait on each other in a cycle.
+"""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select, text, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import paris_day
-from measure.common.dbdialect import (
-    bulk_insert,
-    chunks,
-    insert_ignoring_conflicts,
-    is_postgres,
-)
-from measure.hits import partitions
+from measure.common.dbdialect import bulk_insert, chunks, insert_ignoring_conflicts, is_postgres
+from measure.common.sql import pg_arrays
 from measure.hits.prepare import PreparedHit
 from measure.models import Hit, HitConflict, HitKey
-from measure.rollup.service import refresh
+from measure.rollup import marks
 
-# Rows per multi-VALUES statement: well under SQLite's 32,766 bound parameters.
+# Rows per multi-VALUES statement on SQLite: well under its 32,766 bound parameters.
 LEDGER_CHUNK = 2000
 
 HIT_COLUMNS = [c.name for c in Hit.__table__.columns]  # type: ignore[attr-defined]
+
+# PostgreSQL: the whole batch in one statement each, its columns as arrays (one plan, cached,
+# whatever the batch's size; a multi-row VALUES would be a new statement per size).
+_PG_NEW_KEYS = """
+INSERT INTO hit_keys (site, event_id, fingerprint, ts)
+SELECT * FROM unnest(
+    CAST(:site AS varchar[]), CAST(:event_id AS varchar[]),
+    CAST(:fingerprint AS varchar[]), CAST(:ts AS timestamptz[]))
+ON CONFLICT DO NOTHING
+RETURNING site, event_id
+"""
+_PG_FINGERPRINTS = """
+SELECT k.site, k.event_id, k.fingerprint FROM hit_keys AS k
+JOIN unnest(CAST(:site AS varchar[]), CAST(:event_id AS varchar[])) AS r(site, event_id)
+  ON k.site = r.site AND k.event_id = r.event_id
+"""
 
 
 @dataclass
@@ -39,18 +53,7 @@ class Stored:
     unknown_services: int = 0
 
 
-async def lock_sites(session: AsyncSession, sites: Sequence[str]) -> None:
-    """One writer per project at a time (across processes on PostgreSQL), so that the rollup of
-    a visitor is always recomputed from every committed hit. Sorted: no deadlock."""
-    if not is_postgres(session):
-        return  # SQLite has one writer; the router serialises its own requests
-    for site in sorted(set(sites)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"measure:{site}"}
-        )
-
-
-async def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> None:
+def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> None:
     content = {k: v for k, v in hit.row(now).items() if k != "received_at"}
     content["ts"] = hit.ts.isoformat()
     session.add(
@@ -65,46 +68,50 @@ async def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> N
 
 
 async def _new_keys(session: AsyncSession, hits: list[PreparedHit]) -> set[tuple[str, str]]:
-    """Ledger rows inserted now: the (site, event_id) that were never seen. One cached
-    statement run over many rows (SQLAlchemy batches them into multi-row INSERTs)."""
+    """Ledger rows inserted now: the (site, event_id) that were never seen."""
+    if is_postgres(session):
+        statement = pg_arrays(_PG_NEW_KEYS)
+        params = {
+            "site": [h.site for h in hits],
+            "event_id": [h.event_id for h in hits],
+            "fingerprint": [h.fingerprint for h in hits],
+            "ts": [h.ts for h in hits],
+        }
+        return {(r.site, r.event_id) for r in await session.execute(statement, params)}
     table = HitKey.__table__  # type: ignore[attr-defined]
-    statement = insert_ignoring_conflicts(session, table).returning(table.c.site, table.c.event_id)
+    insert = insert_ignoring_conflicts(session, table).returning(table.c.site, table.c.event_id)
     rows = [
         {"site": h.site, "event_id": h.event_id, "fingerprint": h.fingerprint, "ts": h.ts}
         for h in hits
     ]
     inserted: set[tuple[str, str]] = set()
     for part in chunks(rows, LEDGER_CHUNK):
-        result = await session.execute(statement, part)
-        inserted.update((r.site, r.event_id) for r in result)
+        inserted.update((r.site, r.event_id) for r in await session.execute(insert, part))
     return inserted
 
 
 async def _known_fingerprints(
     session: AsyncSession, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:
+    if not keys:
+        return {}
+    if is_postgres(session):
+        params = {"site": [s for s, _ in keys], "event_id": [e for _, e in keys]}
+        rows = await session.execute(pg_arrays(_PG_FINGERPRINTS), params)
+        return {(r.site, r.event_id): r.fingerprint for r in rows}
     found: dict[tuple[str, str], str] = {}
     for part in chunks(keys, 500):
         rows = await session.execute(
             select(HitKey.site, HitKey.event_id, HitKey.fingerprint).where(
                 or_(*(and_(HitKey.site == s, HitKey.event_id == e) for s, e in part))
-                if not is_postgres(session)
-                else tuple_(HitKey.site, HitKey.event_id).in_(part)
             )
         )
         found.update({(r.site, r.event_id): r.fingerprint for r in rows})
     return found
 
 
-async def _insert_hits(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    if rows and is_postgres(session):
-        await partitions.ensure(session, {r["ts"] for r in rows})  # type: ignore[misc]
-    await bulk_insert(session, Hit.__table__, rows)  # type: ignore[attr-defined]
-
-
 async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime) -> Stored:
     outcome = Stored()
-    await lock_sites(session, [h.site for h in hits])
     # Replays inside the request itself: the first occurrence is the one considered.
     first: dict[tuple[str, str], PreparedHit] = {}
     for hit in hits:
@@ -115,8 +122,9 @@ async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime
             outcome.duplicates += 1
         else:
             outcome.conflicts += 1
-            await _conflict(session, hit, now)
-    candidates = list(first.values())
+            _conflict(session, hit, now)
+    # In key order: concurrent batches lock ledger rows in the same order (no deadlock).
+    candidates = [first[k] for k in sorted(first)]
     new = await _new_keys(session, candidates)
     replayed = [h for h in candidates if (h.site, h.event_id) not in new]
     known = await _known_fingerprints(session, [(h.site, h.event_id) for h in replayed])
@@ -125,14 +133,10 @@ async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime
             outcome.duplicates += 1
         else:
             outcome.conflicts += 1
-            await _conflict(session, hit, now)
+            _conflict(session, hit, now)
     accepted = [h for h in candidates if (h.site, h.event_id) in new]
-    await _insert_hits(session, [h.row(now) for h in accepted])
+    await bulk_insert(session, Hit.__table__, [h.row(now) for h in accepted])  # type: ignore[attr-defined]
+    await marks.mark(session, {(h.site, h.visitor, paris_day(h.ts)) for h in accepted}, now=now)
     outcome.accepted = len(accepted)
     outcome.unknown_services = sum(1 for h in accepted if not h.known_service)
-    touched: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
-    for hit in accepted:
-        touched[hit.site][hit.visitor].add(paris_day(hit.ts))
-    for site, visitors in touched.items():
-        await refresh(session, site=site, visitors=visitors)
     return outcome

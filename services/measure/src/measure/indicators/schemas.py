@@ -68,7 +68,10 @@ class Indicators(BaseModel):
     date_to: date = Field(alias="to")
     group_by: GroupBy | None
     method_version: str = Field(description="The method the figures follow (see the README)")
-    data_cutoff: datetime = Field(description="Every hit stored before this instant is counted")
+    data_cutoff: datetime = Field(
+        description="Every hit accepted before this instant is counted (the rollup runs a few "
+        "seconds behind ingestion)"
+    )
     unique_visitors_method: UniquesMethod = Field(
         description="`exact` within one project; above a project, the sum of project uniques "
         "(pseudonyms are per project by design)"

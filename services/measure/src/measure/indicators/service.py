@@ -24,6 +24,7 @@ from measure.indicators.schemas import (
     UniquesMethod,
 )
 from measure.indicators.scopes import Resolved, resolve
+from measure.rollup import marks
 
 TIME = (GroupBy.day, GroupBy.week, GroupBy.month)
 
@@ -95,7 +96,10 @@ async def indicators(
     compare: bool,
 ) -> Indicators:
     where = await resolve(scope, principal=principal, directory=directory)
-    cutoff = utcnow()
+    # Hits not rolled up yet are not counted: the cutoff is when the oldest of them came.
+    now = utcnow()
+    waiting = await marks.oldest(session, sites=where.sites)
+    cutoff = min(now, waiting) if waiting is not None else now
     common = {"sites": where.sites, "uai": where.uai, "dim": ALL, "by": "total"}
     totals, sites = _sum(await repository.aggregate(session, start=start, end=end, **common))
     previous: PreviousPeriod | None = None

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gipkit.db import SessionDep
 from measure.common.clock import utcnow
-from measure.common.deps import Admin, SettingsDep, WriteLockDep
+from measure.common.deps import Admin, DatabaseDep, SettingsDep, WritersDep
 from measure.hits.service import retention_start
 from measure.retention.service import PurgeReport, purge
 
@@ -19,7 +18,9 @@ router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
     summary="Delete raw hits older than the retention window, and say how many",
 )
 async def post_purge(
-    _admin: Admin, session: SessionDep, settings: SettingsDep, lock: WriteLockDep
+    _admin: Admin, db: DatabaseDep, settings: SettingsDep, writers: WritersDep
 ) -> PurgeReport:
-    async with lock:
-        return await purge(session, oldest=retention_start(utcnow(), settings.retention_months))
+    async with writers.turn(), db.write_session() as session:
+        report = await purge(session, oldest=retention_start(utcnow(), settings.retention_months))
+        await session.commit()
+    return report

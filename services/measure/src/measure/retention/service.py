@@ -1,5 +1,6 @@
 """Retention: raw hits are kept `retention_months` (CNIL: 25 for audience measurement);
-older hits, their ledger rows, conflicts set aside and the visitor-day facts of those days go.
+older hits, their ledger rows, conflicts set aside, the visitor-day facts of those days and
+the rollup's marks of them go.
 Facts of days still inside the window are untouched, so figures inside it stay right."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import day_start, paris_day
-from measure.models import Hit, HitConflict, HitKey, VisitorDayFact
+from measure.models import Hit, HitConflict, HitKey, RollupMark, VisitorDayFact
 
 
 class PurgeReport(BaseModel):
@@ -20,6 +21,7 @@ class PurgeReport(BaseModel):
     keys: int
     conflicts: int
     facts: int
+    marks: int = 0
 
 
 async def purge(session: AsyncSession, *, oldest: datetime) -> PurgeReport:
@@ -33,6 +35,7 @@ async def purge(session: AsyncSession, *, oldest: datetime) -> PurgeReport:
         ("keys", HitKey.__table__, HitKey.__table__.c.ts < cutoff),  # type: ignore[attr-defined]
         ("conflicts", HitConflict.__table__, HitConflict.__table__.c.ts < cutoff),  # type: ignore[attr-defined]
         ("facts", VisitorDayFact.__table__, VisitorDayFact.__table__.c.day < first_day),  # type: ignore[attr-defined]
+        ("marks", RollupMark.__table__, RollupMark.__table__.c.day < first_day),  # type: ignore[attr-defined]
     ):
         result = await session.execute(delete(table).where(condition))
         counts[name] = int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,153 @@
+"""The rollup as a job: ingestion marks visitor-days, the figures follow once the job has run,
+and `data_cutoff` says how far they go. On PostgreSQL, a batch marking a visitor-day while a
+job holds it waits, so the job cannot delete a mark for hits it never saw."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from measure_support import hit, measure_settings
+from sqlalchemy import select, text
+
+from gipkit.db import Database
+from measure.models import RollupMark
+from measure.rollup import marks
+from measure.rollup.job import catch_up
+
+pytestmark = pytest.mark.anyio
+
+# Tuesday 3 March 2026, 18:00 Paris.
+MARCH = datetime(2026, 3, 3, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings():
+    # The background worker sleeps for an hour: the test runs the job itself.
+    return measure_settings(rollup_inline=False, rollup_interval_seconds=3600, retention_months=120)
+
+
+@pytest.fixture
+def nudges(app):
+    woken: list[int] = []
+    app.state.rollup_nudge = lambda: woken.append(1)
+    return woken
+
+
+async def totals(client, admin):
+    r = await client.get(
+        "/api/v1/indicators",
+        params={"scope": "project:ent-92", "period": "2026-03"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    t = body["totals"]
+    return (t["visits"], t["unique_visitors"], t["page_views"]), body["data_cutoff"]
+
+
+async def pending(app) -> int:
+    async with app.state.db.sessionmaker() as session:
+        return await marks.pending(session)
+
+
+async def test_figures_follow_the_job_and_the_cutoff_says_so(client, ent, admin, app, nudges):
+    before = datetime.now(UTC)
+    batch = [
+        hit(MARCH, user="a"),
+        hit(MARCH + timedelta(minutes=20), user="a"),
+        hit(MARCH + timedelta(days=1), user="a"),
+        hit(MARCH, user="b"),
+    ]
+    r = await client.post("/api/v1/hits", json=batch, headers=ent)
+    assert r.status_code == 200, r.text
+    assert r.json()["accepted"] == 4
+    assert nudges == [1]  # the worker is woken once the batch is committed
+    assert await pending(app) == 3  # (a, 3 March), (a, 4 March), (b, 3 March)
+
+    figures, cutoff = await totals(client, admin)
+    assert figures == (0, 0, 0)  # not rolled up yet …
+    assert datetime.fromisoformat(cutoff) < datetime.now(UTC)  # … and the cutoff says so
+    assert before <= datetime.fromisoformat(cutoff)
+
+    # Two marks per transaction: the job takes several turns.
+    assert await catch_up(app.state.db, batch=2) == 3
+    assert await pending(app) == 0
+    figures, cutoff = await totals(client, admin)
+    assert figures == (3, 2, 4)
+    assert datetime.fromisoformat(cutoff) >= before
+
+
+async def test_a_late_hit_re_marks_and_re_cuts_the_visits(client, ent, admin, app, nudges):
+    # Two visits 40 minutes apart; a late hit in the gap makes them one.
+    first = [hit(MARCH, user="a"), hit(MARCH + timedelta(minutes=40), user="a")]
+    assert (await client.post("/api/v1/hits", json=first, headers=ent)).status_code == 200
+    await catch_up(app.state.db, batch=100)
+    assert (await totals(client, admin))[0] == (2, 1, 2)
+    late = [hit(MARCH + timedelta(minutes=20), user="a")]
+    assert (await client.post("/api/v1/hits", json=late, headers=ent)).status_code == 200
+    assert await pending(app) == 1
+    assert (await totals(client, admin))[0] == (2, 1, 2)  # still the old figures
+    await catch_up(app.state.db, batch=100)
+    assert (await totals(client, admin))[0] == (1, 1, 3)
+
+
+async def test_a_replay_marks_nothing(client, ent, app, nudges):
+    batch = [hit(MARCH, user="a")]
+    assert (await client.post("/api/v1/hits", json=batch, headers=ent)).status_code == 200
+    await catch_up(app.state.db, batch=100)
+    assert (await client.post("/api/v1/hits", json=batch, headers=ent)).json()["duplicates"] == 1
+    assert await pending(app) == 0
+    assert nudges == [1]
+
+
+@pytest.fixture
+async def committing_db(database_url):
+    """Sessions that really commit (not the rolled-back test transaction): two connections
+    must see each other's work. Leaves no mark behind."""
+    db = Database.from_url(database_url)
+    try:
+        yield db
+    finally:
+        async with db.sessionmaker() as session:
+            await session.execute(text("DELETE FROM rollup_marks WHERE site = '999999'"))
+            await session.commit()
+        await db.dispose()
+
+
+async def test_marking_waits_for_a_job_holding_the_mark(committing_db):
+    db = committing_db
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the race cannot happen there")
+    key = ("999999", "v" * 32, MARCH.date())
+    t0, t1 = MARCH, MARCH + timedelta(seconds=1)
+    async with db.sessionmaker() as session:
+        await marks.mark(session, [key], now=t0)
+        await session.commit()
+    async with db.sessionmaker() as job:
+        claimed = await marks.claim(job, limit=10)
+        assert key in claimed
+
+        async def ingest() -> None:
+            async with db.sessionmaker() as session:
+                await marks.mark(session, [key], now=t1)
+                await session.commit()
+
+        marking = asyncio.create_task(ingest())
+        await asyncio.sleep(0.3)
+        assert not marking.done()  # the batch waits for the job …
+        await marks.forget(job, claimed)
+        await job.commit()
+    await asyncio.wait_for(marking, timeout=10)
+    async with db.sessionmaker() as session:
+        # … and its mark is there after the job's delete: the job did not see its hits.
+        found = await session.execute(
+            select(RollupMark.marked_at).where(RollupMark.site == "999999")
+        )
+        assert [m for (m,) in found] == [t1]
+        # A second job skips a mark someone holds rather than waiting for it.
+        async with db.sessionmaker() as other:
+            held = await marks.claim(session, limit=10)
+            assert key in held
+            assert key not in await marks.claim(other, limit=10)
+            await other.rollback()
+        await session.rollback()
