@@ -4,6 +4,7 @@ a key letter. tenants registers establishments by it; measure checks hits agains
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 UAI_PATTERN = r"^[0-9]{7}[A-HJ-NPR-Z]$"
 # The national register's key alphabet: 23 letters, without I, O and Q.
@@ -15,6 +16,7 @@ def uai_check_letter(digits: str) -> str:
     return UAI_LETTERS[int(digits) % 23]
 
 
+@lru_cache(maxsize=8192)  # measure asks for each hit: a few thousand establishments
 def uai_problem(value: str) -> str | None:
     """Why `value` is not a UAI (7 digits then the key letter), or None if it is one."""
     if not re.fullmatch(r"[0-9]{7}[A-Z]", value):

@@ -32,6 +32,9 @@ class Settings(ServiceSettings):
     # batch, or every `rollup_interval_seconds` for marks other processes left. Inline: the
     # answer to a batch waits for its rollup (read-your-writes; tests).
     rollup_inline: bool = False
+    # False: this process leaves the rollup to others (`python -m measure rollup --follow`, a
+    # deployment of its own), and spends its CPU on ingestion alone.
+    rollup_in_process: bool = True
     rollup_interval_seconds: float = Field(5.0, gt=0)
     rollup_batch_marks: int = Field(5_000, ge=1)
     # `python -m measure demo`: where to post hits and as which ENT client.

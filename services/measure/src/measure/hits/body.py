@@ -3,10 +3,10 @@ bytes (before and after decompression) and in hits."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
+import orjson
 from fastapi import Request
 
 from gipkit.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -46,8 +46,8 @@ def _ndjson(text: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            items.append(json.loads(line))
-        except json.JSONDecodeError as exc:
+            items.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
             # A line that is not JSON becomes an item error, not a refused batch.
             items.append(_Unreadable(f"line {number} is not JSON: {exc.msg}"))
     return items
@@ -64,6 +64,14 @@ def unreadable_reason(item: Any) -> str | None:
     return item.reason if isinstance(item, _Unreadable) else None
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 async def read_hits(request: Request, *, max_bytes: int, max_hits: int) -> list[Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in (JSON, NDJSON):
@@ -74,16 +82,20 @@ async def read_hits(request: Request, *, max_bytes: int, max_hits: int) -> list[
         data = _gunzip(data, max_bytes)
     elif encoding not in ("identity", ""):
         raise UnsupportedMediaType("Content-Encoding: gzip or none")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("the body is not UTF-8") from exc
     if media == NDJSON:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest("the body is not UTF-8") from exc
         items = _ndjson(text)
     else:
+        # orjson reads the bytes (checking UTF-8 itself) several times faster than json; it
+        # also refuses what JSON does not allow (NaN, lone surrogates) where json lets it in.
         try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
+            items = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if not _is_utf8(data):
+                raise BadRequest("the body is not UTF-8") from exc
             raise BadRequest(f"the body is not JSON: {exc.msg} (line {exc.lineno})") from exc
         if not isinstance(items, list):
             raise BadRequest("the body is a JSON array of hits")

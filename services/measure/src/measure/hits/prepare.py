@@ -10,14 +10,14 @@ import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from gipkit.auth import Principal
 from measure.common.clock import paris_day, school_year_of
-from measure.common.directory import Directory, Project
+from measure.common.directory import Directory, Network, Project
 from measure.common.pseudonym import pseudonym
 from measure.common.useragent import classify
 from measure.hits.body import unreadable_reason
@@ -104,18 +104,6 @@ def _field_errors(index: int, exc: ValidationError) -> list[ItemError]:
     return found
 
 
-async def _inside(directory: Directory, hit: HitIn) -> str:
-    if hit.inside is not None:
-        return "inside" if hit.inside else "outside"
-    if hit.ip is None:
-        return "unknown"
-    networks = await directory.networks(hit.uai)
-    if not networks:
-        return "unknown"
-    address = ipaddress.ip_address(hit.ip)
-    return "inside" if any(address in n for n in networks) else "outside"
-
-
 def may_send_for(principal: Principal, project: Project) -> bool:
     return principal.is_platform or bool(set(principal.organizations) & set(project.members))
 
@@ -124,6 +112,7 @@ async def prepare(
     items: Sequence[Any], *, directory: Directory, principal: Principal, limits: Limits
 ) -> Prepared:
     out = Prepared()
+    checker = _Checker(directory=directory, principal=principal, limits=limits)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             reason = unreadable_reason(item) or "a hit is a JSON object"
@@ -134,7 +123,7 @@ async def prepare(
         except ValidationError as exc:
             out.errors.extend(_field_errors(index, exc))
             continue
-        prepared = await _check(index, hit, directory=directory, principal=principal, limits=limits)
+        prepared = await checker.check(index, hit)
         if isinstance(prepared, ItemError):
             out.errors.append(prepared)
         else:
@@ -142,47 +131,90 @@ async def prepare(
     return out
 
 
-async def _check(
-    index: int, hit: HitIn, *, directory: Directory, principal: Principal, limits: Limits
-) -> PreparedHit | ItemError:
-    ts = hit.ts.astimezone(limits.now.tzinfo)
-    if ts > limits.now + limits.max_future:
-        seconds = int(limits.max_future.total_seconds())
-        return ItemError(index=index, field="ts", reason=f"more than {seconds} s in the future")
-    if ts < limits.oldest:
-        return ItemError(
-            index=index, field="ts", reason="older than the retention window of raw hits"
-        )
-    project = await directory.project_by_site(hit.site)
-    if project is None or not may_send_for(principal, project):
-        # Another organisation's project is answered as unknown: its existence is not told.
-        return ItemError(
-            index=index, field="site", reason="no ENT project of yours has this site id"
-        )
-    day = paris_day(ts)
-    if not project.attached(hit.uai, day):
-        return ItemError(
+class _Checker:
+    """Checks one batch's hits. What repeats within a batch (its projects, their
+    establishments on a day, a person's pseudonym, an establishment's networks) is looked up
+    once per batch, not once per hit."""
+
+    def __init__(self, *, directory: Directory, principal: Principal, limits: Limits) -> None:
+        self.directory, self.principal, self.limits = directory, principal, limits
+        self._projects: dict[str, Project | None] = {}
+        self._attached: dict[tuple[str, str, date], bool] = {}
+        self._visitors: dict[tuple[str, str, str], str] = {}
+        self._networks: dict[str, list[Network]] = {}
+
+    async def _project(self, site: str) -> Project | None:
+        if site not in self._projects:
+            project = await self.directory.project_by_site(site)
+            if project is not None and not may_send_for(self.principal, project):
+                project = None  # another organisation's project is answered as unknown
+            self._projects[site] = project
+        return self._projects[site]
+
+    def _visitor(self, site: str, school_year: str, user: str) -> str:
+        key = (site, school_year, user)
+        visitor = self._visitors.get(key)
+        if visitor is None:
+            visitor = self._visitors[key] = pseudonym(
+                self.limits.secret, site=site, school_year=school_year, user=user
+            )
+        return visitor
+
+    async def _inside(self, hit: HitIn) -> str:
+        if hit.inside is not None:
+            return "inside" if hit.inside else "outside"
+        if hit.ip is None:
+            return "unknown"
+        networks = self._networks.get(hit.uai)
+        if networks is None:
+            networks = self._networks[hit.uai] = await self.directory.networks(hit.uai)
+        if not networks:
+            return "unknown"
+        address = ipaddress.ip_address(hit.ip)
+        return "inside" if any(address in n for n in networks) else "outside"
+
+    async def check(self, index: int, hit: HitIn) -> PreparedHit | ItemError:
+        limits = self.limits
+        ts = hit.ts.astimezone(limits.now.tzinfo)
+        if ts > limits.now + limits.max_future:
+            seconds = int(limits.max_future.total_seconds())
+            return ItemError(index=index, field="ts", reason=f"more than {seconds} s in the future")
+        if ts < limits.oldest:
+            return ItemError(
+                index=index, field="ts", reason="older than the retention window of raw hits"
+            )
+        project = await self._project(hit.site)
+        if project is None:
+            # Another organisation's project is answered as unknown: its existence is not told.
+            return ItemError(
+                index=index, field="site", reason="no ENT project of yours has this site id"
+            )
+        day = paris_day(ts)
+        key = (hit.site, hit.uai, day)
+        attached = self._attached.get(key)
+        if attached is None:
+            attached = self._attached[key] = project.attached(hit.uai, day)
+        if not attached:
+            return ItemError(
+                index=index,
+                field="uai",
+                reason=f"not attached to project {project.slug} on {day.isoformat()}",
+            )
+        service, known = service_code(hit.service)
+        client = classify(hit.user_agent)
+        return PreparedHit(
             index=index,
-            field="uai",
-            reason=f"not attached to project {project.slug} on {day.isoformat()}",
+            site=hit.site,
+            event_id=hit.event_id,
+            ts=ts,
+            uai=hit.uai,
+            visitor=self._visitor(hit.site, school_year_of(day), hit.user),
+            profile=hit.profile,
+            service=service,
+            page=hit.page,
+            device=client.device,
+            os=client.os,
+            browser=client.browser,
+            inside=await self._inside(hit),
+            known_service=known,
         )
-    service, known = service_code(hit.service)
-    client = classify(hit.user_agent)
-    return PreparedHit(
-        index=index,
-        site=hit.site,
-        event_id=hit.event_id,
-        ts=ts,
-        uai=hit.uai,
-        visitor=pseudonym(
-            limits.secret, site=hit.site, school_year=school_year_of(day), user=hit.user
-        ),
-        profile=hit.profile,
-        service=service,
-        page=hit.page,
-        device=client.device,
-        os=client.os,
-        browser=client.browser,
-        inside=await _inside(directory, hit),
-        known_service=known,
-    )

@@ -25,7 +25,9 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _no_control(value: object) -> object:
-    if isinstance(value, str) and CONTROL.search(value):
+    # isprintable() is true of no control character: the regular expression only runs on the
+    # rare string that is not (one with a no-break space, say).
+    if isinstance(value, str) and not value.isprintable() and CONTROL.search(value):
         raise ValueError("control characters (NUL included) are not allowed")
     return value
 

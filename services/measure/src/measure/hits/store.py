@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import paris_day
 from measure.common.dbdialect import bulk_insert, chunks, insert_ignoring_conflicts, is_postgres
-from measure.common.sql import pg_arrays
+from measure.common.sql import fetch, text_array
 from measure.hits.prepare import PreparedHit
 from measure.models import Hit, HitConflict, HitKey
 from measure.rollup import marks
@@ -28,19 +28,18 @@ LEDGER_CHUNK = 2000
 
 HIT_COLUMNS = [c.name for c in Hit.__table__.columns]  # type: ignore[attr-defined]
 
-# PostgreSQL: the whole batch in one statement each, its columns as arrays (one plan, cached,
-# whatever the batch's size; a multi-row VALUES would be a new statement per size).
+# PostgreSQL: the whole batch in one statement each, its columns as arrays (measure.common.sql).
 _PG_NEW_KEYS = """
 INSERT INTO hit_keys (site, event_id, fingerprint, ts)
 SELECT * FROM unnest(
-    CAST(:site AS varchar[]), CAST(:event_id AS varchar[]),
-    CAST(:fingerprint AS varchar[]), CAST(:ts AS timestamptz[]))
+    %(site)s::text::varchar[], %(event_id)s::text::varchar[],
+    %(fingerprint)s::text::varchar[], %(ts)s::text::timestamptz[])
 ON CONFLICT DO NOTHING
 RETURNING site, event_id
 """
 _PG_FINGERPRINTS = """
 SELECT k.site, k.event_id, k.fingerprint FROM hit_keys AS k
-JOIN unnest(CAST(:site AS varchar[]), CAST(:event_id AS varchar[])) AS r(site, event_id)
+JOIN unnest(%(site)s::text::varchar[], %(event_id)s::text::varchar[]) AS r(site, event_id)
   ON k.site = r.site AND k.event_id = r.event_id
 """
 
@@ -70,14 +69,13 @@ def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> None:
 async def _new_keys(session: AsyncSession, hits: list[PreparedHit]) -> set[tuple[str, str]]:
     """Ledger rows inserted now: the (site, event_id) that were never seen."""
     if is_postgres(session):
-        statement = pg_arrays(_PG_NEW_KEYS)
         params = {
-            "site": [h.site for h in hits],
-            "event_id": [h.event_id for h in hits],
-            "fingerprint": [h.fingerprint for h in hits],
-            "ts": [h.ts for h in hits],
+            "site": text_array(h.site for h in hits),
+            "event_id": text_array(h.event_id for h in hits),
+            "fingerprint": text_array(h.fingerprint for h in hits),
+            "ts": text_array(h.ts.isoformat() for h in hits),
         }
-        return {(r.site, r.event_id) for r in await session.execute(statement, params)}
+        return {(site, event_id) for site, event_id in await fetch(session, _PG_NEW_KEYS, params)}
     table = HitKey.__table__  # type: ignore[attr-defined]
     insert = insert_ignoring_conflicts(session, table).returning(table.c.site, table.c.event_id)
     rows = [
@@ -96,9 +94,12 @@ async def _known_fingerprints(
     if not keys:
         return {}
     if is_postgres(session):
-        params = {"site": [s for s, _ in keys], "event_id": [e for _, e in keys]}
-        rows = await session.execute(pg_arrays(_PG_FINGERPRINTS), params)
-        return {(r.site, r.event_id): r.fingerprint for r in rows}
+        params = {
+            "site": text_array(s for s, _ in keys),
+            "event_id": text_array(e for _, e in keys),
+        }
+        rows = await fetch(session, _PG_FINGERPRINTS, params)
+        return {(site, event_id): fingerprint for site, event_id, fingerprint in rows}
     found: dict[tuple[str, str], str] = {}
     for part in chunks(keys, 500):
         rows = await session.execute(

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.dbdialect import chunks, is_postgres
-from measure.common.sql import pg_arrays
+from measure.common.sql import fetch, text_array
 from measure.models import RollupMark
 
 Mark = tuple[str, str, date]  # site, visitor, Paris day
@@ -26,8 +26,8 @@ _TABLE = RollupMark.__table__  # type: ignore[attr-defined]
 
 _PG_MARK = """
 INSERT INTO rollup_marks (site, visitor, day, marked_at)
-SELECT r.site, r.visitor, r.day, CAST(:now AS timestamptz)
-FROM unnest(CAST(:site AS varchar[]), CAST(:visitor AS varchar[]), CAST(:day AS date[]))
+SELECT r.site, r.visitor, r.day, %(now)s
+FROM unnest(%(site)s::text::varchar[], %(visitor)s::text::varchar[], %(day)s::text::date[])
     AS r(site, visitor, day)
 ON CONFLICT (site, visitor, day)
 DO UPDATE SET marked_at = LEAST(rollup_marks.marked_at, excluded.marked_at)
@@ -35,22 +35,22 @@ DO UPDATE SET marked_at = LEAST(rollup_marks.marked_at, excluded.marked_at)
 _PG_CLAIM = """
 SELECT site, visitor, day FROM rollup_marks
 ORDER BY site, visitor, day
-LIMIT :limit
+LIMIT %(limit)s
 FOR UPDATE SKIP LOCKED
 """
 _PG_FORGET = """
 DELETE FROM rollup_marks AS m
-USING unnest(CAST(:site AS varchar[]), CAST(:visitor AS varchar[]), CAST(:day AS date[]))
+USING unnest(%(site)s::text::varchar[], %(visitor)s::text::varchar[], %(day)s::text::date[])
     AS r(site, visitor, day)
 WHERE m.site = r.site AND m.visitor = r.visitor AND m.day = r.day
 """
 
 
-def _columns(keys: Sequence[Mark]) -> dict[str, list[object]]:
+def _columns(keys: Sequence[Mark]) -> dict[str, str]:
     return {
-        "site": [k[0] for k in keys],
-        "visitor": [k[1] for k in keys],
-        "day": [k[2] for k in keys],
+        "site": text_array(k[0] for k in keys),
+        "visitor": text_array(k[1] for k in keys),
+        "day": text_array(k[2].isoformat() for k in keys),
     }
 
 
@@ -59,7 +59,7 @@ async def mark(session: AsyncSession, keys: Collection[Mark], *, now: datetime) 
         return
     ordered = sorted(keys)  # the order every writer locks them in
     if is_postgres(session):
-        await session.execute(pg_arrays(_PG_MARK), {**_columns(ordered), "now": now})
+        await fetch(session, _PG_MARK, {**_columns(ordered), "now": now})
         return
     insert = sqlite.insert(_TABLE)
     upsert = insert.on_conflict_do_update(
@@ -74,13 +74,13 @@ async def mark(session: AsyncSession, keys: Collection[Mark], *, now: datetime) 
 async def claim(session: AsyncSession, *, limit: int) -> list[Mark]:
     """Up to `limit` marks, locked until the end of the transaction (others' skipped)."""
     if is_postgres(session):
-        rows = await session.execute(pg_arrays(_PG_CLAIM), {"limit": limit})
-    else:  # one writer at a time: the transaction began IMMEDIATE
-        rows = await session.execute(
-            select(_TABLE.c.site, _TABLE.c.visitor, _TABLE.c.day)
-            .order_by(_TABLE.c.site, _TABLE.c.visitor, _TABLE.c.day)
-            .limit(limit)
-        )
+        return [(s, v, d) for s, v, d in await fetch(session, _PG_CLAIM, {"limit": limit})]
+    # SQLite: one writer at a time, the transaction began IMMEDIATE.
+    rows = await session.execute(
+        select(_TABLE.c.site, _TABLE.c.visitor, _TABLE.c.day)
+        .order_by(_TABLE.c.site, _TABLE.c.visitor, _TABLE.c.day)
+        .limit(limit)
+    )
     return [(r.site, r.visitor, r.day) for r in rows]
 
 
@@ -88,7 +88,7 @@ async def forget(session: AsyncSession, keys: Sequence[Mark]) -> None:
     if not keys:
         return
     if is_postgres(session):
-        await session.execute(pg_arrays(_PG_FORGET), _columns(keys))
+        await fetch(session, _PG_FORGET, _columns(keys))
         return
     for part in chunks(list(keys), 300):
         await session.execute(

@@ -41,7 +41,7 @@ async def start(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.rollup_wakeup = asyncio.Event()
     app.state.rollup_task = None
-    if not settings.rollup_inline:
+    if settings.rollup_in_process and not settings.rollup_inline:
         app.state.rollup_task = asyncio.create_task(
             _run(app, settings, app.state.rollup_wakeup), name="rollup"
         )
