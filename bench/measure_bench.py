@@ -368,10 +368,21 @@ def previous_load(requested: int) -> dict[str, Any] | None:
     return {"loaded": row[0], "people": row[1], "first": row[2], "last": row[3], "seconds": row[4]}
 
 
+ROLLUP_TABLES = (
+    "hits",
+    "hit_keys",
+    "hit_conflicts",
+    "rollup_marks",
+    "visitor_day_facts",
+    "day_totals",
+    "visitor_presence",
+)
+
+
 def forget_site(site: str) -> None:
     """Removes a project's rows (runs with `reuse` start the ingestion projects afresh)."""
     with connect() as conn:
-        for table in ("hits", "hit_keys", "hit_conflicts", "visitor_day_facts"):
+        for table in ROLLUP_TABLES:
             conn.execute(f"DELETE FROM {table} WHERE site = %s", (site,))  # noqa: S608
 
 
@@ -1004,12 +1015,16 @@ async def load(options: Options, calendar: Calendar, server_pid: int | None) -> 
 def vacuum_analyze() -> dict[str, Any]:
     start = time.perf_counter()
     with connect(autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) hits, hit_keys, visitor_day_facts")
+        conn.execute(
+            "VACUUM (ANALYZE) hits, hit_keys, visitor_day_facts, day_totals, visitor_presence"
+        )
         sizes = conn.execute(
             "SELECT "
             "(SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('hits')),"
             "pg_total_relation_size('hit_keys'), pg_total_relation_size('visitor_day_facts'),"
-            "(SELECT reltuples FROM pg_class WHERE relname = 'visitor_day_facts')"
+            "(SELECT reltuples FROM pg_class WHERE relname = 'visitor_day_facts'),"
+            "pg_total_relation_size('day_totals'), pg_total_relation_size('visitor_presence'),"
+            "(SELECT reltuples FROM pg_class WHERE relname = 'visitor_presence')"
         ).fetchone()
     assert sizes is not None
     mib = 1024 * 1024
@@ -1019,6 +1034,9 @@ def vacuum_analyze() -> dict[str, Any]:
         "hit_keys_mib": float(sizes[1]) / mib,
         "facts_mib": float(sizes[2]) / mib,
         "facts_rows": int(sizes[3]),
+        "day_totals_mib": float(sizes[4]) / mib,
+        "presence_mib": float(sizes[5]) / mib,
+        "presence_rows": int(sizes[6]),
     }
 
 

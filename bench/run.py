@@ -368,7 +368,10 @@ def markdown(r: dict[str, Any], note: str) -> str:
         f"After the load: `VACUUM (ANALYZE)` {_n(v['seconds'], 1)} s; sizes: hits "
         f"{_n(v['hits_mib'])} MiB, hit_keys {_n(v['hit_keys_mib'])} MiB, visitor_day_facts "
         f"{_n(v['facts_mib'])} MiB ({v['facts_rows']:,} rows, "
-        f"{v['facts_rows'] / max(1, r['stored_total']):.1f} per stored hit). Parquet export: "
+        f"{v['facts_rows'] / max(1, r['stored_total']):.1f} per stored hit; the job's ledger, "
+        f"not read by the indicators), day_totals {_n(v.get('day_totals_mib', 0))} MiB, "
+        f"visitor_presence {_n(v.get('presence_mib', 0))} MiB "
+        f"({v.get('presence_rows', 0):,} rows). Parquet export: "
         f"{e['rows']:,} rows, {_n(e['parquet_mib'])} MiB, {_n(e['seconds'], 1)} s (COPY out "
         f"{_n(e['copy_out_s'], 1)} s). DuckDB threads: "
         f"{r['indicators']['quarter']['duckdb']['threads']}.",

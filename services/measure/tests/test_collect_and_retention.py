@@ -7,9 +7,11 @@ import pytest
 from measure_support import COLLEGE, HDS_SITE, hit
 from sqlalchemy import func, select, text
 
+from gipkit.clock import PARIS
 from gipkit.telemetry import JsonFormatter
 from measure.hits.service import retention_start
-from measure.models import Hit, HitKey, VisitorDayFact
+from measure.models import DayTotal, Hit, HitKey, VisitorDayFact, VisitorPresence
+from measure.rollup.presence import place, school_year
 
 pytestmark = pytest.mark.anyio
 
@@ -72,7 +74,8 @@ async def test_raw_ids_addresses_and_agents_never_reach_a_table_or_a_log(
     headers = {**ORIGIN, "User-Agent": secret_ua, "X-Forwarded-For": secret_ip}
     assert (await client.get("/collect", params=tag, headers=headers)).status_code == 200
     dumped = []
-    for table in ("hits", "hit_keys", "hit_conflicts", "visitor_day_facts"):
+    tables = ("hits", "hit_keys", "hit_conflicts", "visitor_day_facts", "visitor_presence")
+    for table in (*tables, "rollup_marks"):
         rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()  # noqa: S608
         dumped.extend(str(tuple(r)) for r in rows)
     # Log lines as the services write them (gipkit's formatter), whoever logged them.
@@ -112,6 +115,15 @@ async def test_purge_deletes_what_is_older_than_the_window_and_says_so(
     assert after == before and after["page_views"] == 1
     oldest = (await session.execute(select(func.min(VisitorDayFact.day)))).scalar_one()
     assert oldest >= retention_start(now, 1).date() - timedelta(days=1)
+    oldest = (await session.execute(select(func.min(DayTotal.day)))).scalar_one()
+    assert oldest >= retention_start(now, 1).date() - timedelta(days=1)
+    # The purged day is no longer a place in any visitor's presence string.
+    purged = (now - timedelta(days=40)).astimezone(PARIS).date()
+    strings = (await session.execute(select(VisitorPresence))).scalars().all()
+    assert strings and report["presence"] >= 1
+    for row in strings:
+        if row.school_year == school_year(purged):
+            assert row.days[place(purged)] == "0"
 
 
 async def test_only_gip_admin_purges(client, ent):

@@ -175,3 +175,26 @@ def test_periods():
     )
     start, end = resolve(None, date(2001, 1, 1), date(2030, 1, 1), today=today)
     assert (end - start).days == 799
+
+
+async def test_a_range_over_two_school_years_adds_each_years_visitors(client, ent, admin, settings):
+    """Keys rotate with the school year: the same person on Monday 31 August and Tuesday
+    1 September 2026 is two visitors, inside one ISO week as over the whole range."""
+    settings.retention_months = 120
+    aug = datetime(2026, 8, 31, 8, 0, tzinfo=UTC)
+    sep = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+    batch = [hit(aug, user="x"), hit(sep, user="x"), hit(sep + timedelta(hours=1), user="x")]
+    assert (await client.post("/api/v1/hits", json=batch, headers=ent)).status_code == 200
+    span = {"scope": "project:ent-92", "from": "2026-08-24", "to": "2026-09-06"}
+    body = (await get(client, admin, **span)).json()
+    assert figures(body["totals"]) == (3, 2, 3)
+    weeks = (await get(client, admin, **span, group_by="week")).json()["groups"]
+    assert [(g["key"], figures(g)) for g in weeks] == [
+        ("2026-W35", (0, 0, 0)),
+        ("2026-W36", (3, 2, 3)),
+    ]
+    months = (await get(client, admin, **span, group_by="month")).json()["groups"]
+    assert [(g["key"], figures(g)) for g in months] == [
+        ("2026-08", (1, 1, 1)),
+        ("2026-09", (2, 1, 2)),
+    ]

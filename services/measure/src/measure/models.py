@@ -1,6 +1,6 @@
 """The registry of this service's tables: its own metadata, separate from other services'.
 
-Five tables:
+Seven tables:
 
 * `hits` — raw hits as stored after pseudonymisation (partitioned by month on PostgreSQL,
   see migration 0002); the source every figure can be recomputed from.
@@ -8,9 +8,18 @@ Five tables:
   what was accepted. Separate from `hits` because a unique key on a partitioned table must
   contain the partition key, and event ids are unique per project whatever their timestamp.
 * `hit_conflicts` — replays of an event id with other content, kept aside for review.
-* `visitor_day_facts` — the rollup: per project, establishment scope, Paris day, dimension
-  value and visitor, the visits started that day touching the value and the page views.
-  Exact uniques over any range are `COUNT(DISTINCT visitor)` over it.
+* `visitor_day_facts` — the rollup's ledger: per project, visitor and Paris day, what that
+  visitor-day added to the two tables below (per establishment scope and dimension value, the
+  visits begun that day touching the value and the page views), as one text (see
+  measure.rollup.ledger). The indicators do not read it: the job reads it back to take a
+  visitor-day's old share away before it adds the new one.
+* `day_totals` — per project, establishment scope, dimension value and Paris day: visits, page
+  views and visitors (with a page view that day). Visits and page views over any range are
+  sums of it.
+* `visitor_presence` — per project, school year, establishment scope, dimension value and
+  visitor: the days of the school year with a page view, as 366 bits (`0`/`1`; day 0 is
+  1 September). Exact uniques over any range are the visitors with a `1` inside it (a
+  pseudonym lives in one school year, so ranges over several years add their years' counts).
 * `rollup_marks` — the (site, visitor, Paris day) whose facts are out of date: written with
   the hits in the ingest transaction, worked off by the rollup job (measure.rollup.job).
 """
@@ -18,12 +27,14 @@ Five tables:
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Index, Integer, String, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from gipkit.types import UTCDateTime, utcnow
 
 table_registry = registry()
+DAYS_TYPE = String(366).with_variant(postgresql.BIT(366), "postgresql")
 
 
 class TableBase(SQLModel, registry=table_registry):
@@ -77,27 +88,39 @@ class HitConflict(TableBase, table=True):
 
 class VisitorDayFact(TableBase, table=True):
     __tablename__ = "visitor_day_facts"
-    # Covering: the indicators read visitor, visits and page views from the index alone.
-    __table_args__ = (
-        Index(
-            "ix_facts_query",
-            "site",
-            "uai",
-            "dim",
-            "day",
-            "value",
-            postgresql_include=["visitor", "visits", "page_views"],
-        ),
-    )
 
     site: str = Field(sa_column=Column(String(6), primary_key=True))
     visitor: str = Field(sa_column=Column(String(32), primary_key=True))
     day: date = Field(sa_column=Column(Date, primary_key=True))
+    facts: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DayTotal(TableBase, table=True):
+    __tablename__ = "day_totals"
+
+    site: str = Field(sa_column=Column(String(6), primary_key=True))
     uai: str = Field(sa_column=Column(String(8), primary_key=True))
     dim: str = Field(sa_column=Column(String(8), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
     value: str = Field(sa_column=Column(String(10), primary_key=True))
     visits: int = Field(sa_column=Column(Integer, nullable=False))
     page_views: int = Field(sa_column=Column(Integer, nullable=False))
+    visitors: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class VisitorPresence(TableBase, table=True):
+    __tablename__ = "visitor_presence"
+    # The job reads and rewrites a visitor's strings; the indicators go by the primary key.
+    __table_args__ = (Index("ix_presence_visitor", "site", "visitor"),)
+
+    site: str = Field(sa_column=Column(String(6), primary_key=True))
+    school_year: int = Field(sa_column=Column(Integer, primary_key=True))  # its first year
+    uai: str = Field(sa_column=Column(String(8), primary_key=True))
+    dim: str = Field(sa_column=Column(String(8), primary_key=True))
+    value: str = Field(sa_column=Column(String(10), primary_key=True))
+    visitor: str = Field(sa_column=Column(String(32), primary_key=True))
+    # bit(366) on PostgreSQL (51 bytes, where the text takes 370), text elsewhere.
+    days: str = Field(sa_column=Column(DAYS_TYPE, nullable=False))
 
 
 class RollupMark(TableBase, table=True):

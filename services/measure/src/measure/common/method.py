@@ -7,8 +7,9 @@
   inside/outside, establishment), so breakdowns may add up to more than the total;
 * unique visitors = distinct pseudonyms having at least one hit in the period.
 
-`facts()` turns a visitor's hits into the rows of `visitor_day_facts`; the rollup stores them
-and the indicators add them up. The tests check it against an independent computation.
+`facts()` turns a visitor's hits into its share of the figures per day, establishment and
+dimension value; the rollup adds the shares up (measure.rollup). The tests check it against
+an independent computation.
 """
 
 from __future__ import annotations

@@ -1,17 +1,21 @@
-"""Adding up `visitor_day_facts`: visits and page views are sums; unique visitors are distinct
-pseudonyms with a page view, counted per project (pseudonyms are per project)."""
+"""Reading the rollup: visits and page views are sums of `day_totals`; unique visitors are
+counted in `visitor_presence` (a visitor with a `1` inside the range), per project and school
+year — pseudonyms are per project and school year, so those counts add up exactly."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, literal, select, text
+from sqlalchemy import Text, case, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from measure.models import VisitorDayFact as F
+from measure.models import DayTotal as T
+from measure.models import VisitorPresence as P
+from measure.rollup.presence import place, school_year
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,109 @@ class Counts:
 
 # (key, first day, last day) of each week or month asked for.
 Buckets = Sequence[tuple[str, date, date]]
+Found = dict[tuple[str, str], list[int]]
+
+
+def _key(by: str, buckets: Buckets) -> Any:
+    if by == "value":
+        return T.value
+    if by == "day":
+        return T.day
+    if by == "bucket":
+        return case(*((T.day.between(a, b), literal(k)) for k, a, b in buckets), else_=literal(""))
+    return literal("")
+
+
+async def _sums(
+    session: AsyncSession,
+    *,
+    sites: Sequence[str] | None,
+    uai: str,
+    dim: str,
+    start: date,
+    end: date,
+    by: str,
+    buckets: Buckets,
+) -> Found:
+    """[visits, page views, visitors summed over days] per (site, key)."""
+    key = _key(by, buckets).label("key")
+    statement = (
+        select(
+            T.site,
+            key,
+            func.sum(T.visits).label("visits"),
+            func.sum(T.page_views).label("page_views"),
+            func.sum(T.visitors).label("visitors"),
+        )
+        .where(T.uai == uai, T.dim == dim, T.day >= start, T.day <= end)
+        # By the output column's name: bound literals in a repeated CASE would not match.
+        .group_by(T.site, *(() if by == "total" else (text("key"),)))
+    )
+    if sites is not None:
+        statement = statement.where(T.site.in_(list(sites)))
+    found: Found = {}
+    for row in await session.execute(statement):
+        k = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
+        found[(row.site, k)] = [int(row.visits or 0), int(row.page_views or 0), int(row.visitors)]
+    return found
+
+
+def _school_years(start: date, end: date) -> list[tuple[int, date, date]]:
+    """(school year, first day, last day) of each school year the range touches, cut to it."""
+    out = []
+    for year in range(school_year(start), school_year(end) + 1):
+        first, last = max(start, date(year, 9, 1)), min(end, date(year + 1, 8, 31))
+        if first <= last:
+            out.append((year, first, last))
+    return out
+
+
+def _seen(first: date, last: date) -> Any:
+    """A visitor's string has a `1` between these days (of one school year)."""
+    days = cast(P.days, Text)  # bits on PostgreSQL: as text, the same test runs everywhere
+    return func.substr(days, place(first) + 1, (last - first).days + 1).like("%1%")
+
+
+async def _uniques(
+    session: AsyncSession,
+    *,
+    sites: Sequence[str] | None,
+    uai: str,
+    dim: str,
+    start: date,
+    end: date,
+    by: str,
+    buckets: Buckets,
+) -> dict[tuple[str, str], int]:
+    found: dict[tuple[str, str], int] = defaultdict(int)
+    for year, first, last in _school_years(start, end):
+        where = [P.school_year == year, P.uai == uai, P.dim == dim]
+        if sites is not None:
+            where.append(P.site.in_(list(sites)))
+        if by == "bucket":
+            parts = [
+                (k, max(a, first), min(b, last)) for k, a, b in buckets if a <= last and b >= first
+            ]
+            if not parts:
+                continue
+            counts = [
+                func.sum(case((_seen(a, b), 1), else_=0)).label(f"b{i}")
+                for i, (_, a, b) in enumerate(parts)
+            ]
+            rows = await session.execute(select(P.site, *counts).where(*where).group_by(P.site))
+            for row in rows:
+                for i, (k, _, _) in enumerate(parts):
+                    found[(row.site, k)] += int(getattr(row, f"b{i}") or 0)
+            continue
+        key = (P.value if by == "value" else literal("")).label("key")
+        statement = (
+            select(P.site, key, func.count().label("n"))
+            .where(*where, _seen(first, last))
+            .group_by(P.site, *((P.value,) if by == "value" else ()))
+        )
+        for row in await session.execute(statement):
+            found[(row.site, str(row.key))] += int(row.n)
+    return found
 
 
 async def aggregate(
@@ -45,35 +152,12 @@ async def aggregate(
 ) -> dict[tuple[str, str], Counts]:
     """Counts per (site, key); `by` is `total`, `value` (the dimension's value), `day` or
     `bucket` (the weeks or months of `buckets`). `sites` None: every project."""
-    key: Any
-    if by == "value":
-        key = F.value
-    elif by == "day":
-        key = F.day
-    elif by == "bucket":
-        key = case(*((F.day.between(a, b), literal(k)) for k, a, b in buckets), else_=literal(""))
-    else:
-        key = literal("")
-    key = key.label("key")
-    uniques = func.count(func.distinct(case((F.page_views > 0, F.visitor), else_=None)))
-    statement = (
-        select(
-            F.site,
-            key,
-            func.sum(F.visits).label("visits"),
-            func.sum(F.page_views).label("page_views"),
-            uniques.label("uniques"),
-        )
-        .where(F.uai == uai, F.dim == dim, F.day >= start, F.day <= end)
-        # By the output column's name: bound literals in a repeated CASE would not match.
-        .group_by(F.site, *(() if by == "total" else (text("key"),)))
-    )
-    if sites is not None:
-        statement = statement.where(F.site.in_(list(sites)))
-    found: dict[tuple[str, str], Counts] = {}
-    for row in await session.execute(statement):
-        k = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
-        found[(row.site, k)] = Counts(
-            int(row.visits or 0), int(row.page_views or 0), int(row.uniques)
-        )
-    return found
+    query = {"sites": sites, "uai": uai, "dim": dim, "start": start, "end": end, "by": by}
+    sums = await _sums(session, buckets=buckets, **query)
+    if by == "day":  # a day's visitors are that day's uniques
+        return {k: Counts(v, p, u) for k, (v, p, u) in sums.items()}
+    uniques = await _uniques(session, buckets=buckets, **query)
+    return {
+        k: Counts(sums.get(k, [0, 0, 0])[0], sums.get(k, [0, 0, 0])[1], uniques.get(k, 0))
+        for k in set(sums) | set(uniques)
+    }

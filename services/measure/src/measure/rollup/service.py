@@ -1,4 +1,4 @@
-"""Keeping `visitor_day_facts` exact when hits arrive, late or out of order.
+"""Keeping the rollup exact when hits arrive, late or out of order.
 
 For each visitor touched by new hits, the days to recompute start with the Paris days of
 those hits, and widen until no visit crosses their edges: backwards while the first hit of the
@@ -6,7 +6,9 @@ window is within 30 minutes of the hit before it (a late hit may join a visit be
 before), forwards while the hit after the window is within 30 minutes of the last one in it
 (a late hit may swallow the start of a visit of the next day). Inside such a window the
 visits are complete, so the visitor's facts of those days are deleted and written again from
-the raw hits by `method.facts` — the same function whatever the order hits came in.
+the raw hits by `method.facts` — the same function whatever the order hits came in. What the
+deleted facts had added to `day_totals` and `visitor_presence` is taken away there, and what
+the new ones add is added.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from measure.common.clock import day_start, paris_day
 from measure.common.dbdialect import bulk_insert, chunks
 from measure.common.method import VISIT_GAP, VisitorHit, facts
 from measure.models import Hit, VisitorDayFact
+from measure.rollup import ledger, presence, totals
 
 # Days read around the touched ones in the first, batched read; wider windows are read again
 # visitor by visitor (rare: a visitor active every half hour across midnight).
@@ -43,6 +46,8 @@ def _hit(row: object) -> VisitorHit:
     )
 
 
+# (visitor, day, uai, dim, value, visits, page_views): a visitor-day's share of one figure
+Fact = tuple[str, date, str, str, str, int, int]
 _COLUMNS = (Hit.visitor, Hit.ts, Hit.uai, Hit.profile, Hit.service, Hit.device, Hit.os, Hit.inside)
 
 
@@ -112,32 +117,43 @@ async def refresh(session: AsyncSession, *, site: str, visitors: Mapping[str, se
             wide_hits[visitor] = mine
         windows[window].append(visitor)
     table = VisitorDayFact.__table__  # type: ignore[attr-defined]
-    rows: list[dict[str, object]] = []
+    before: list[Fact] = []
     for (start, end), members in windows.items():
         for part in chunks(members, VISITOR_CHUNK):
-            await session.execute(
-                delete(table).where(
+            deleted = await session.execute(
+                delete(table)
+                .where(
                     table.c.site == site,
                     table.c.visitor.in_(part),
                     table.c.day >= start,
                     table.c.day < end,
                 )
+                .returning(table.c.visitor, table.c.day, table.c.facts)
             )
+            for visitor, day, text in deleted:
+                before.extend((visitor, day, *share) for share in ledger.decode(text))
+    after: list[Fact] = []
+    rows: list[dict[str, object]] = []
+    for (start, end), members in windows.items():
         w_lo, w_hi = day_start(start), day_start(end)
         for visitor in members:
             mine = wide_hits.get(visitor) or hits.get(visitor, [])
             in_window = [h for h in mine if w_lo <= h.ts < w_hi]
+            by_day: dict[date, list[ledger.Share]] = defaultdict(list)
             for (day, uai, dim, value), (n_visits, n_views) in facts(in_window).items():
-                rows.append(
-                    {
-                        "site": site,
-                        "visitor": visitor,
-                        "day": day,
-                        "uai": uai,
-                        "dim": dim,
-                        "value": value,
-                        "visits": n_visits,
-                        "page_views": n_views,
-                    }
-                )
+                by_day[day].append((uai, dim, value, n_visits, n_views))
+                after.append((visitor, day, uai, dim, value, n_visits, n_views))
+            rows.extend(
+                {"site": site, "visitor": visitor, "day": day, "facts": ledger.encode(shares)}
+                for day, shares in by_day.items()
+            )
     await bulk_insert(session, table, rows)
+    await totals.apply(
+        session, site=site, before=(f[1:] for f in before), after=(f[1:] for f in after)
+    )
+    await presence.apply(
+        session,
+        site=site,
+        before=(f[:5] for f in before if f[6] > 0),
+        after=(f[:5] for f in after if f[6] > 0),
+    )
