@@ -439,11 +439,19 @@ class Server:
                     "key_pem": str(key),
                     "projects": [p.as_json() for p in ALL_PROJECTS],
                     "profile": str(profile) if profile else None,
+                    # The rollup runs beside the API, in a process of its own (as deployed).
+                    "rollup_in_process": False,
                 }
             )
         )
         self.config.chmod(0o600)
         self.process: subprocess.Popen[bytes] | None = None
+        self.rollup: subprocess.Popen[bytes] | None = None
+        self.rollup_log = workdir / f"{name}-rollup.log"
+
+    @property
+    def rollup_pid(self) -> int | None:
+        return self.rollup.pid if self.rollup else None
 
     @property
     def url(self) -> str:
@@ -455,6 +463,15 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+        with open(self.rollup_log, "wb") as log:
+            self.rollup = subprocess.Popen(
+                [sys.executable, "-m", "measure", "rollup", "--follow"],
+                cwd=ROOT,
+                env={**env, "GIP_MEASURE_DATABASE_URL": URL, "GIP_MEASURE_LOG_LEVEL": "WARNING"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, str(BENCH / "serve_measure.py"), str(self.config)],
@@ -477,14 +494,15 @@ class Server:
         raise RuntimeError(f"the server did not answer within {timeout} s:\n{self.tail()}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        for process in (self.process, self.rollup):
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -540,6 +558,7 @@ async def batched_http(
             if response.status_code != 200:
                 raise RuntimeError(f"warm-up batch: {response.status_code} {response.text[:300]}")
         accepted, latencies, sent = 0, [], 0
+        rollup_cpu_start = cpu_seconds(server.rollup_pid) if server.rollup_pid else 0.0
         deadline = time.perf_counter() + max_seconds
         with CpuMeter(server.pid) as meter:
             start = time.perf_counter()
@@ -564,6 +583,9 @@ async def batched_http(
         with CpuMeter(server.pid) as meter:
             rollup = wait_rollup(max_seconds * 4)
             rollup["cpu"] = meter.read()
+        rollup["rollup_process_cpu_s"] = (
+            cpu_seconds(server.rollup_pid) - rollup_cpu_start if server.rollup_pid else 0.0
+        )
     out.update(
         {
             "batches": sent,

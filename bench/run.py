@@ -63,8 +63,9 @@ def figures(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         (
             "… and until the background rollup had them all in the figures",
             f"{_n(b['hits_per_s_with_rollup'])} hits/s",
-            f"the rollup caught up {_n(b['rollup']['seconds'], 1)} s after the last answer "
-            f"(server CPU {_n(b['rollup']['cpu']['server_cpu_s'], 1)} s)"
+            f"the rollup process (`python -m measure rollup --follow`, beside the API) caught up "
+            f"{_n(b['rollup']['seconds'], 1)} s after the last answer; its CPU over the phase "
+            f"and the catch-up: {_n(b['rollup'].get('rollup_process_cpu_s', 0), 1)} s"
             + (f"; **{b['rollup']['left']:,} marks left**" if b["rollup"]["left"] else ""),
             "",
             "",

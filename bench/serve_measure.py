@@ -7,6 +7,8 @@ CONFIG is a JSON file the benchmark writes (mode 0600, in a temporary directory)
   `TokenFactory` signs with. The key is loaded into a `TokenFactory` here (its `private_key`
   is a cached property, so assigning it replaces the generated one) and that factory's
   verifier checks the tokens, exactly as in the tests: no IdP, no change to gipkit;
+* `rollup_in_process` (optional, default true): false leaves the rollup to a `python -m
+  measure rollup --follow` process the benchmark starts beside the server (as deployed);
 * `profile` (optional): a path where the process's cProfile statistics are written when it
   stops (profiling starts at SIGUSR1);
 * `projects`: the ENT projects of the `StaticDirectory` (slug, site_id, members,
@@ -97,6 +99,7 @@ def main(config_path: str) -> int:
         collect_per_minute=config["collect_per_minute"],
         retention_months=config["retention_months"],
         log_level=config.get("log_level", "INFO"),
+        rollup_in_process=config.get("rollup_in_process", True),
     )
     configure_logging(settings.log_level)
     app = create(settings)
