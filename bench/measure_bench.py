@@ -59,7 +59,7 @@ from measure.hits import store as store_module
 from measure.hits.partitions import Partitions
 from measure.hits.prepare import prepare
 from measure.hits.service import limits
-from measure.hits.store import HIT_COLUMNS, store
+from measure.hits.store import ACCEPTED, HIT_COLUMNS, store
 from measure.indicators import repository
 from measure.indicators.periods import parse_period
 from measure.rollup import job as job_module
@@ -942,7 +942,7 @@ async def load_part(
                             if batches in profiled:
                                 profile.enable()
                             try:
-                                outcome = await store(session, prepared.hits, now=now)
+                                statuses = await store(session, prepared.hits, now=now)
                             finally:
                                 if batches in profiled:
                                     profile.disable()
@@ -950,7 +950,7 @@ async def load_part(
                             await session.commit()
                     with timers.timing(MEASURE_STEPS[3]):
                         await catch_up(database, batch=settings.rollup_batch_marks)
-                    loaded += outcome.accepted
+                    loaded += statuses.count(ACCEPTED)
                     if time.perf_counter() - last_report > 60:
                         last_report = time.perf_counter()
                         elapsed = last_report - start

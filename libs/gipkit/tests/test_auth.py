@@ -231,3 +231,29 @@ async def test_tenant_scope(client, tokens):
         "/scope", headers=tokens.headers(roles=["member-viewer"], organization="hds")
     )
     assert member.json() == {"all": False, "orgs": ["hds"]}
+
+
+async def test_a_verified_token_is_checked_once_until_it_expires(tokens):
+    now = [time.time()]
+    verifier = tokens.verifier()
+    verifier._clock = lambda: now[0]
+    checks = []
+    original = verifier._verify
+
+    async def counted(token):
+        checks.append(token)
+        return await original(token)
+
+    verifier._verify = counted
+    token = tokens.mint(roles=["gip-admin"], expires_in=60)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first
+    assert len(checks) == 1
+    now[0] += 60 + 30 + 1  # past exp and the leeway: checked again (and still valid here)
+    await verifier.verify(token)
+    assert len(checks) == 2
+    refused = tokens.mint(roles=["gip-admin"], aud="someone-else")
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(refused)
+    assert len(checks) == 4  # a refused token is not remembered

@@ -164,14 +164,42 @@ class JWKSCache:
 
 
 class TokenVerifier:
-    """Checks signature (RS256/ES256 only), `exp` (required), `iss` and `aud`."""
+    """Checks signature (RS256/ES256 only), `exp` (required), `iss` and `aud`.
 
-    def __init__(self, *, keys: JWKSCache, issuer: str, audience: str) -> None:
+    A token already verified is remembered until its `exp` (plus the leeway), so that a client
+    sending many requests with one token — an ENT posting hits — pays for the signature check
+    once, not per request. Bounded: the oldest entries go first."""
+
+    CACHE_SIZE = 4096
+
+    def __init__(
+        self,
+        *,
+        keys: JWKSCache,
+        issuer: str,
+        audience: str,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, until = known
+            if self._clock() <= until:
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # dicts keep insertion order
+        self._verified[token] = (principal, expires + LEEWAY_SECONDS)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -199,7 +227,7 @@ class TokenVerifier:
             raise Unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}") from exc
-        return principal_from_claims(claims, token)
+        return principal_from_claims(claims, token), float(claims["exp"])
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token of realm `gip`")

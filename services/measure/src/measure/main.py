@@ -11,9 +11,11 @@ from measure.collect.router import router as collect_router
 from measure.common.clock import utcnow
 from measure.common.directory import TenantsDirectory
 from measure.common.writers import Writers
+from measure.hits.groupcommit import GroupCommit
 from measure.hits.partitions import Partitions
 from measure.hits.router import router as hits_router
 from measure.hits.schemas import HitIn
+from measure.hits.service import Ingestion
 from measure.indicators.router import router as indicators_router
 from measure.retention.router import router as retention_router
 from measure.rollup import worker
@@ -31,6 +33,9 @@ async def _start(app: FastAPI) -> None:
     now = utcnow()
     await app.state.partitions.ensure(app.state.db, [now, now + timedelta(days=31)])
     app.state.rollup_nudge = lambda: worker.nudge(app)
+    app.state.group_commit = GroupCommit(
+        lambda hits, now: Ingestion.from_state(app.state).write(hits, now)
+    )
     await worker.start(app)
 
 

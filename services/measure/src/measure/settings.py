@@ -28,6 +28,8 @@ class Settings(ServiceSettings):
     collect_per_minute: int = Field(600, ge=1)
     # How long answers from tenants are reused.
     directory_ttl_seconds: float = Field(60.0, ge=0)
+    # Requests of at most this many hits share transactions (group commit; 0: never).
+    group_commit_max_request_hits: int = Field(20, ge=0)
     # The rollup (visitor-day facts) runs after ingestion, in the background: woken by each
     # batch, or every `rollup_interval_seconds` for marks other processes left. Inline: the
     # answer to a batch waits for its rollup (read-your-writes; tests).

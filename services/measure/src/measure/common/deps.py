@@ -31,16 +31,7 @@ def get_writers(request: Request) -> Writers:
 
 
 def get_ingestion(request: Request) -> Ingestion:
-    # Built per request from app.state (tests change settings and directory there).
-    state = request.app.state
-    return Ingestion(
-        db=state.db,
-        writers=state.writers,
-        partitions=state.partitions,
-        directory=state.directory,
-        settings=state.settings,
-        nudge=state.rollup_nudge,
-    )
+    return Ingestion.from_state(request.app.state)
 
 
 DirectoryDep = Annotated[Directory, Depends(get_directory)]

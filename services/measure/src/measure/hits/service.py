@@ -4,7 +4,7 @@ before answering; the rollup follows (at once when `rollup_inline`, else in the 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,10 +14,11 @@ from gipkit.db import Database
 from measure.common.clock import utcnow
 from measure.common.directory import Directory
 from measure.common.writers import Writers
+from measure.hits.groupcommit import GroupCommit
 from measure.hits.partitions import Partitions
 from measure.hits.prepare import Limits, PreparedHit, prepare
 from measure.hits.schemas import IngestResult
-from measure.hits.store import Stored, store
+from measure.hits.store import ACCEPTED, Stored, store
 from measure.rollup.job import catch_up
 from measure.settings import Settings
 
@@ -40,29 +41,52 @@ def limits(settings: Settings, now: datetime) -> Limits:
 
 @dataclass
 class Ingestion:
-    """What a request needs to store hits (kept on `app.state.ingestion`)."""
+    """What a request needs to store hits, from `app.state` (tests change settings and
+    directory there, so it is built per request)."""
 
     db: Database
     writers: Writers
     partitions: Partitions
     directory: Directory
     settings: Settings
-    nudge: Any  # wakes the rollup worker: Callable[[], None]
+    nudge: Callable[[], None]  # wakes the rollup worker
+    group: GroupCommit | None
+
+    @classmethod
+    def from_state(cls, state: Any) -> Ingestion:
+        return cls(
+            db=state.db,
+            writers=state.writers,
+            partitions=state.partitions,
+            directory=state.directory,
+            settings=state.settings,
+            nudge=state.rollup_nudge,
+            group=getattr(state, "group_commit", None),
+        )
 
     async def store(self, hits: list[PreparedHit], *, now: datetime) -> Stored:
         if not hits:
             return Stored()
+        small = len(hits) <= self.settings.group_commit_max_request_hits
+        if self.group is not None and small:
+            statuses = await self.group.submit(hits, now)
+        else:
+            statuses = await self.write(hits, now)
+        return Stored.of(hits, statuses)
+
+    async def write(self, hits: list[PreparedHit], now: datetime) -> list[str]:
+        """One transaction for `hits`; each one's status once it has committed."""
         await self.partitions.ensure(self.db, {h.ts for h in hits})
         async with self.writers.turn(), self.db.write_session() as session:
-            outcome = await store(session, hits, now=now)
+            statuses = await store(session, hits, now=now)
             await session.commit()
-        if not outcome.accepted:
-            return outcome
+        if ACCEPTED not in statuses:
+            return statuses
         if self.settings.rollup_inline:
             await catch_up(self.db, batch=self.settings.rollup_batch_marks, writers=self.writers)
         else:
             self.nudge()
-        return outcome
+        return statuses
 
 
 async def ingest(

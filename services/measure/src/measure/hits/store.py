@@ -44,12 +44,29 @@ JOIN unnest(%(site)s::text::varchar[], %(event_id)s::text::varchar[]) AS r(site,
 """
 
 
+ACCEPTED, DUPLICATE, CONFLICT = "accepted", "duplicate", "conflict"
+
+
 @dataclass
 class Stored:
     accepted: int = 0
     duplicates: int = 0
     conflicts: int = 0
     unknown_services: int = 0
+
+    @classmethod
+    def of(cls, hits: list[PreparedHit], statuses: list[str]) -> Stored:
+        """The counts of `hits` given each one's status."""
+        return cls(
+            accepted=statuses.count(ACCEPTED),
+            duplicates=statuses.count(DUPLICATE),
+            conflicts=statuses.count(CONFLICT),
+            unknown_services=sum(
+                1
+                for h, s in zip(hits, statuses, strict=True)
+                if s == ACCEPTED and not h.known_service
+            ),
+        )
 
 
 def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> None:
@@ -111,33 +128,35 @@ async def _known_fingerprints(
     return found
 
 
-async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime) -> Stored:
-    outcome = Stored()
-    # Replays inside the request itself: the first occurrence is the one considered.
-    first: dict[tuple[str, str], PreparedHit] = {}
-    for hit in hits:
+async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime) -> list[str]:
+    """Each hit's status (ACCEPTED, DUPLICATE, CONFLICT), in the order of `hits`."""
+    status = [""] * len(hits)
+    # Replays inside the batch itself: the first occurrence is the one considered.
+    first: dict[tuple[str, str], int] = {}
+    for position, hit in enumerate(hits):
         key = (hit.site, hit.event_id)
         if key not in first:
-            first[key] = hit
-        elif first[key].fingerprint == hit.fingerprint:
-            outcome.duplicates += 1
+            first[key] = position
+        elif hits[first[key]].fingerprint == hit.fingerprint:
+            status[position] = DUPLICATE
         else:
-            outcome.conflicts += 1
+            status[position] = CONFLICT
             _conflict(session, hit, now)
     # In key order: concurrent batches lock ledger rows in the same order (no deadlock).
-    candidates = [first[k] for k in sorted(first)]
+    candidates = [hits[first[k]] for k in sorted(first)]
     new = await _new_keys(session, candidates)
-    replayed = [h for h in candidates if (h.site, h.event_id) not in new]
-    known = await _known_fingerprints(session, [(h.site, h.event_id) for h in replayed])
-    for hit in replayed:
-        if known.get((hit.site, hit.event_id)) == hit.fingerprint:
-            outcome.duplicates += 1
+    replayed = [k for k in sorted(first) if k not in new]
+    known = await _known_fingerprints(session, replayed)
+    for key in replayed:
+        position = first[key]
+        if known.get(key) == hits[position].fingerprint:
+            status[position] = DUPLICATE
         else:
-            outcome.conflicts += 1
-            _conflict(session, hit, now)
-    accepted = [h for h in candidates if (h.site, h.event_id) in new]
+            status[position] = CONFLICT
+            _conflict(session, hits[position], now)
+    accepted = [hits[first[k]] for k in sorted(first) if k in new]
+    for key in new:
+        status[first[key]] = ACCEPTED
     await bulk_insert(session, Hit.__table__, [h.row(now) for h in accepted])  # type: ignore[attr-defined]
     await marks.mark(session, {(h.site, h.visitor, paris_day(h.ts)) for h in accepted}, now=now)
-    outcome.accepted = len(accepted)
-    outcome.unknown_services = sum(1 for h in accepted if not h.known_service)
-    return outcome
+    return status
