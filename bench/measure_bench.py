@@ -63,8 +63,9 @@ from measure.hits.store import ACCEPTED, HIT_COLUMNS, store
 from measure.indicators import repository
 from measure.indicators.periods import parse_period
 from measure.rollup import job as job_module
-from measure.rollup import marks as marks_module
+from measure.rollup import presence as presence_module
 from measure.rollup import service as rollup_module
+from measure.rollup import totals as totals_module
 from measure.rollup.job import catch_up
 from measure.settings import Settings
 
@@ -809,15 +810,20 @@ def instrumented(timers: Timers) -> Iterator[None]:
         return wrapper
 
     patches = [
-        (store_module, "_new_keys", "store: ledger INSERT … ON CONFLICT RETURNING", timed_async),
+        (
+            store_module,
+            "_write_new",
+            "store: one statement (ledger ON CONFLICT RETURNING, hits, marks)",
+            timed_async,
+        ),
         (store_module, "_known_fingerprints", "store: replayed fingerprints", timed_async),
-        (store_module, "bulk_insert", "store: COPY into hits", timed_async),
-        (marks_module, "mark", "store: mark visitor-days for the rollup", timed_async),
         (job_module, "lock_sites", "rollup: advisory locks", timed_async),
         (job_module, "refresh", "rollup: refresh (total)", timed_async),
         (rollup_module, "_read", "rollup: read visitors' hits back", timed_async),
         (rollup_module, "facts", "rollup: method.facts (Python)", timed),
-        (rollup_module, "bulk_insert", "rollup: COPY facts", timed_async),
+        (rollup_module, "bulk_insert", "rollup: COPY the ledger rows", timed_async),
+        (totals_module, "apply", "rollup: day_totals", timed_async),
+        (presence_module, "apply", "rollup: visitor_presence", timed_async),
     ]
     saved = [(module, attr, getattr(module, attr)) for module, attr, _, _ in patches]
     try:

@@ -32,7 +32,9 @@ class Limits:
     oldest: datetime  # the retention window's start: older hits would be purged at once
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, a cost paid for
+# every hit of every batch.
+@dataclass(slots=True)
 class PreparedHit:
     index: int
     site: str
@@ -48,9 +50,13 @@ class PreparedHit:
     browser: str
     inside: str
     known_service: bool
+    fingerprint: str = ""
 
-    @property
-    def fingerprint(self) -> str:
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = self._fingerprint()
+
+    def _fingerprint(self) -> str:
         """What "the same content" means for a replayed event id (no raw value enters it)."""
         text = "\x1f".join(
             (

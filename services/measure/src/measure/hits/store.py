@@ -1,7 +1,8 @@
 """Storing prepared hits, in the caller's transaction: the idempotency ledger decides what is
-new, new hits go to the raw table (COPY on PostgreSQL), and their visitor-days are marked for
-the rollup job. The answer is sent after the commit, so accepted hits are durable; the
-figures follow within the job's delay (`data_cutoff` says how far they go).
+new, new hits go to the raw table, and their visitor-days are marked for the rollup job — on
+PostgreSQL in one statement for the whole batch. The answer is sent after the commit, so
+accepted hits are durable; the figures follow within the job's delay (`data_cutoff` says how
+far they go).
 
 No lock is taken on PostgreSQL: the ledger's unique key settles concurrent replays, and rows
 are written in key order so that two batches never wait on each other in a cycle.
@@ -29,13 +30,45 @@ LEDGER_CHUNK = 2000
 HIT_COLUMNS = [c.name for c in Hit.__table__.columns]  # type: ignore[attr-defined]
 
 # PostgreSQL: the whole batch in one statement each, its columns as arrays (measure.common.sql).
-_PG_NEW_KEYS = """
-INSERT INTO hit_keys (site, event_id, fingerprint, ts)
-SELECT * FROM unnest(
-    %(site)s::text::varchar[], %(event_id)s::text::varchar[],
-    %(fingerprint)s::text::varchar[], %(ts)s::text::timestamptz[])
-ON CONFLICT DO NOTHING
-RETURNING site, event_id
+# The whole batch in one statement: the ledger says which hits are new (RETURNING), those go
+# to `hits`, their visitor-days to `rollup_marks`. `input` is free of duplicate keys (store()
+# keeps each key's first occurrence) and rows go in key order, as every writer does.
+_PG_WRITE = """
+WITH input AS (
+    SELECT * FROM unnest(
+        %(site)s::text::varchar[], %(event_id)s::text::varchar[],
+        %(fingerprint)s::text::varchar[], %(ts)s::text::timestamptz[],
+        %(uai)s::text::varchar[], %(visitor)s::text::varchar[], %(profile)s::text::varchar[],
+        %(service)s::text::varchar[], %(page)s::text::varchar[], %(device)s::text::varchar[],
+        %(os)s::text::varchar[], %(browser)s::text::varchar[], %(inside)s::text::varchar[],
+        %(day)s::text::date[]
+    ) AS r(site, event_id, fingerprint, ts, uai, visitor, profile, service, page, device, os,
+           browser, inside, day)
+),
+new AS (
+    INSERT INTO hit_keys (site, event_id, fingerprint, ts)
+    SELECT site, event_id, fingerprint, ts FROM input ORDER BY site, event_id
+    ON CONFLICT DO NOTHING
+    RETURNING site, event_id
+),
+stored AS (
+    INSERT INTO hits (site, event_id, ts, uai, visitor, profile, service, page, device, os,
+                      browser, inside, received_at)
+    SELECT i.site, i.event_id, i.ts, i.uai, i.visitor, i.profile, i.service, i.page, i.device,
+           i.os, i.browser, i.inside, %(now)s
+    FROM input AS i JOIN new AS n ON n.site = i.site AND n.event_id = i.event_id
+    RETURNING 1
+),
+marked AS (
+    INSERT INTO rollup_marks (site, visitor, day, marked_at)
+    SELECT DISTINCT i.site, i.visitor, i.day, %(now)s::timestamptz
+    FROM input AS i JOIN new AS n ON n.site = i.site AND n.event_id = i.event_id
+    ORDER BY 1, 2, 3
+    ON CONFLICT (site, visitor, day)
+    DO UPDATE SET marked_at = LEAST(rollup_marks.marked_at, excluded.marked_at)
+    RETURNING 1
+)
+SELECT site, event_id FROM new
 """
 _PG_FINGERPRINTS = """
 SELECT k.site, k.event_id, k.fingerprint FROM hit_keys AS k
@@ -83,26 +116,45 @@ def _conflict(session: AsyncSession, hit: PreparedHit, now: datetime) -> None:
     )
 
 
-async def _new_keys(session: AsyncSession, hits: list[PreparedHit]) -> set[tuple[str, str]]:
-    """Ledger rows inserted now: the (site, event_id) that were never seen."""
+def _pg_columns(hits: list[PreparedHit]) -> dict[str, str]:
+    return {
+        "site": text_array(h.site for h in hits),
+        "event_id": text_array(h.event_id for h in hits),
+        "fingerprint": text_array(h.fingerprint for h in hits),
+        "ts": text_array(h.ts.isoformat() for h in hits),
+        "uai": text_array(h.uai for h in hits),
+        "visitor": text_array(h.visitor for h in hits),
+        "profile": text_array(h.profile for h in hits),
+        "service": text_array(h.service for h in hits),
+        "page": text_array(h.page for h in hits),
+        "device": text_array(h.device for h in hits),
+        "os": text_array(h.os for h in hits),
+        "browser": text_array(h.browser for h in hits),
+        "inside": text_array(h.inside for h in hits),
+        "day": text_array(paris_day(h.ts).isoformat() for h in hits),
+    }
+
+
+async def _write_new(
+    session: AsyncSession, hits: list[PreparedHit], now: datetime
+) -> set[tuple[str, str]]:
+    """Write the hits never seen (ledger, raw table, rollup marks); their keys."""
     if is_postgres(session):
-        params = {
-            "site": text_array(h.site for h in hits),
-            "event_id": text_array(h.event_id for h in hits),
-            "fingerprint": text_array(h.fingerprint for h in hits),
-            "ts": text_array(h.ts.isoformat() for h in hits),
-        }
-        return {(site, event_id) for site, event_id in await fetch(session, _PG_NEW_KEYS, params)}
+        rows = await fetch(session, _PG_WRITE, {**_pg_columns(hits), "now": now})
+        return {(site, event_id) for site, event_id in rows}
     table = HitKey.__table__  # type: ignore[attr-defined]
     insert = insert_ignoring_conflicts(session, table).returning(table.c.site, table.c.event_id)
-    rows = [
+    rows_in = [
         {"site": h.site, "event_id": h.event_id, "fingerprint": h.fingerprint, "ts": h.ts}
         for h in hits
     ]
-    inserted: set[tuple[str, str]] = set()
-    for part in chunks(rows, LEDGER_CHUNK):
-        inserted.update((r.site, r.event_id) for r in await session.execute(insert, part))
-    return inserted
+    new: set[tuple[str, str]] = set()
+    for part in chunks(rows_in, LEDGER_CHUNK):
+        new.update((r.site, r.event_id) for r in await session.execute(insert, part))
+    accepted = [h for h in hits if (h.site, h.event_id) in new]
+    await bulk_insert(session, Hit.__table__, [h.row(now) for h in accepted])  # type: ignore[attr-defined]
+    await marks.mark(session, {(h.site, h.visitor, paris_day(h.ts)) for h in accepted}, now=now)
+    return new
 
 
 async def _known_fingerprints(
@@ -144,7 +196,7 @@ async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime
             _conflict(session, hit, now)
     # In key order: concurrent batches lock ledger rows in the same order (no deadlock).
     candidates = [hits[first[k]] for k in sorted(first)]
-    new = await _new_keys(session, candidates)
+    new = await _write_new(session, candidates, now)
     replayed = [k for k in sorted(first) if k not in new]
     known = await _known_fingerprints(session, replayed)
     for key in replayed:
@@ -154,9 +206,6 @@ async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime
         else:
             status[position] = CONFLICT
             _conflict(session, hits[position], now)
-    accepted = [hits[first[k]] for k in sorted(first) if k in new]
     for key in new:
         status[first[key]] = ACCEPTED
-    await bulk_insert(session, Hit.__table__, [h.row(now) for h in accepted])  # type: ignore[attr-defined]
-    await marks.mark(session, {(h.site, h.visitor, paris_day(h.ts)) for h in accepted}, now=now)
     return status
