@@ -99,6 +99,8 @@ async def test_bad_items_are_refused_one_by_one_with_their_index_and_field(clien
         12: "ts",
     }
     assert all(e["reason"] for e in body["errors"])
+    reasons = {e["index"]: e["reason"] for e in body["errors"]}
+    assert reasons[8] == "control characters (NUL included) are not allowed"
     assert await count(session, Hit) == 1
 
 

@@ -20,13 +20,14 @@ Seven tables:
   visitor: the days of the school year with a page view, as 366 bits (`0`/`1`; day 0 is
   1 September). Exact uniques over any range are the visitors with a `1` inside it (a
   pseudonym lives in one school year, so ranges over several years add their years' counts).
-* `rollup_marks` — the (site, visitor, Paris day) whose facts are out of date: written with
-  the hits in the ingest transaction, worked off by the rollup job (measure.rollup.job).
+* `rollup_marks` — the (site, visitor, Paris day) whose facts are out of date, a row per batch
+  and visitor-day: written with the hits in the ingest transaction, worked off by the rollup
+  job (measure.rollup.job).
 """
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -43,16 +44,15 @@ class TableBase(SQLModel, registry=table_registry):
 
 class Hit(TableBase, table=True):
     __tablename__ = "hits"
-    __table_args__ = (
-        Index("ix_hits_site_visitor_ts", "site", "visitor", "ts"),
-        {"postgresql_partition_by": "RANGE (ts)"},
-    )
+    # The key is the order the rollup reads a visitor's hits in (one index, not two: the
+    # ledger already keeps event ids unique); on PostgreSQL it holds `ts`, the partition key.
+    __table_args__ = ({"postgresql_partition_by": "RANGE (ts)"},)
 
     site: str = Field(sa_column=Column(String(6), primary_key=True))
-    event_id: str = Field(sa_column=Column(String(64), primary_key=True))
+    visitor: str = Field(sa_column=Column(String(32), primary_key=True))
     ts: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
+    event_id: str = Field(sa_column=Column(String(64), primary_key=True))
     uai: str = Field(sa_column=Column(String(8), nullable=False))
-    visitor: str = Field(sa_column=Column(String(32), nullable=False))
     profile: str = Field(sa_column=Column(String(2), nullable=False))
     service: str = Field(sa_column=Column(String(2), nullable=False))
     page: str = Field(sa_column=Column(String(512), nullable=False))
@@ -65,7 +65,7 @@ class Hit(TableBase, table=True):
 
 class HitKey(TableBase, table=True):
     __tablename__ = "hit_keys"
-    __table_args__ = (Index("ix_hit_keys_ts", "ts"),)
+    # No index on `ts`: only the retention job asks by it, once a day; each batch would pay.
 
     site: str = Field(sa_column=Column(String(6), primary_key=True))
     event_id: str = Field(sa_column=Column(String(64), primary_key=True))
@@ -124,12 +124,22 @@ class VisitorPresence(TableBase, table=True):
 
 
 class RollupMark(TableBase, table=True):
-    __tablename__ = "rollup_marks"
+    """One row per batch and visitor-day it touched: appended, never updated, so that writing
+    one never waits for the job (see measure.rollup.marks)."""
 
-    site: str = Field(sa_column=Column(String(6), primary_key=True))
-    visitor: str = Field(sa_column=Column(String(32), primary_key=True))
-    day: date = Field(sa_column=Column(Date, primary_key=True))
-    # When the oldest hit not yet rolled up arrived: the indicators' `data_cutoff`.
+    __tablename__ = "rollup_marks"
+    # No index but the id: the queue stays short, and every index is paid for by each batch.
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    site: str = Field(sa_column=Column(String(6), nullable=False))
+    visitor: str = Field(sa_column=Column(String(32), nullable=False))
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    # When the hits it stands for arrived: the oldest left is the indicators' `data_cutoff`.
     marked_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -21,7 +21,7 @@ from measure.common.directory import Directory, Network, Project
 from measure.common.pseudonym import pseudonym
 from measure.common.useragent import classify
 from measure.hits.body import unreadable_reason
-from measure.hits.schemas import HitIn, ItemError, service_code
+from measure.hits.schemas import NO_CONTROL, NO_CONTROL_REASON, HitIn, ItemError, service_code
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,12 @@ def _field_errors(index: int, exc: ValidationError) -> list[ItemError]:
         reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         if error.get("type") == "extra_forbidden":
             reason = "not a field of a hit"
+        elif error.get("type") == "string_pattern_mismatch":
+            pattern = (error.get("ctx") or {}).get("pattern")
+            if pattern == NO_CONTROL:
+                reason = NO_CONTROL_REASON
+            elif name == "event_id":
+                reason = "printable ASCII characters, no space"
         found.append(ItemError(index=index, field=name, reason=reason))
     return found
 

@@ -31,8 +31,10 @@ HIT_COLUMNS = [c.name for c in Hit.__table__.columns]  # type: ignore[attr-defin
 
 # PostgreSQL: the whole batch in one statement each, its columns as arrays (measure.common.sql).
 # The whole batch in one statement: the ledger says which hits are new (RETURNING), those go
-# to `hits`, their visitor-days to `rollup_marks`. `input` is free of duplicate keys (store()
-# keeps each key's first occurrence) and rows go in key order, as every writer does.
+# to `hits`, their visitor-days to `rollup_marks`. `input` is free of duplicate keys and in key
+# order (store() sees to both), so every writer takes the ledger's rows in the same order.
+# Semi-joins (EXISTS) rather than joins: PostgreSQL hashes the new keys instead of sorting
+# both sides.
 _PG_WRITE = """
 WITH input AS (
     SELECT * FROM unnest(
@@ -47,7 +49,7 @@ WITH input AS (
 ),
 new AS (
     INSERT INTO hit_keys (site, event_id, fingerprint, ts)
-    SELECT site, event_id, fingerprint, ts FROM input ORDER BY site, event_id
+    SELECT site, event_id, fingerprint, ts FROM input
     ON CONFLICT DO NOTHING
     RETURNING site, event_id
 ),
@@ -56,16 +58,15 @@ stored AS (
                       browser, inside, received_at)
     SELECT i.site, i.event_id, i.ts, i.uai, i.visitor, i.profile, i.service, i.page, i.device,
            i.os, i.browser, i.inside, %(now)s
-    FROM input AS i JOIN new AS n ON n.site = i.site AND n.event_id = i.event_id
+    FROM input AS i
+    WHERE EXISTS (SELECT 1 FROM new AS n WHERE n.site = i.site AND n.event_id = i.event_id)
     RETURNING 1
 ),
 marked AS (
     INSERT INTO rollup_marks (site, visitor, day, marked_at)
     SELECT DISTINCT i.site, i.visitor, i.day, %(now)s::timestamptz
-    FROM input AS i JOIN new AS n ON n.site = i.site AND n.event_id = i.event_id
-    ORDER BY 1, 2, 3
-    ON CONFLICT (site, visitor, day)
-    DO UPDATE SET marked_at = LEAST(rollup_marks.marked_at, excluded.marked_at)
+    FROM input AS i
+    WHERE EXISTS (SELECT 1 FROM new AS n WHERE n.site = i.site AND n.event_id = i.event_id)
     RETURNING 1
 )
 SELECT site, event_id FROM new

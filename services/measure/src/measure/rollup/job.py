@@ -33,10 +33,10 @@ async def lock_sites(session: AsyncSession, sites: Sequence[str]) -> None:
 
 
 async def run_once(db: Database, *, batch: int) -> int:
-    """Recompute the facts of up to `batch` marked visitor-days; the number done."""
+    """Recompute the facts of the visitor-days of up to `batch` marks; the marks done."""
     async with db.write_session() as session:
-        claimed = await marks.claim(session, limit=batch)
-        if not claimed:
+        ids, claimed = await marks.claim(session, limit=batch)
+        if not ids:
             await session.rollback()
             return 0
         by_site: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
@@ -45,9 +45,9 @@ async def run_once(db: Database, *, batch: int) -> int:
         await lock_sites(session, list(by_site))
         for site in sorted(by_site):
             await refresh(session, site=site, visitors=by_site[site])
-        await marks.forget(session, claimed)
+        await marks.forget(session, ids)
         await session.commit()
-    return len(claimed)
+    return len(ids)
 
 
 async def catch_up(db: Database, *, batch: int, writers: Writers | None = None) -> int:
