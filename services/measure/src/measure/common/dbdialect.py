@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -17,6 +18,25 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Any:
     """`INSERT … ON CONFLICT DO NOTHING` for the session's database."""
     module: Any = postgresql if is_postgres(session) else sqlite
     return module.insert(table).on_conflict_do_nothing()
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES) if ("\\" in value or not value.isprintable()) else value
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    return str(value)
+
+
+def copy_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows in COPY's text format: built as one string, several times faster than handing
+    psycopg the rows one by one."""
+    return "".join("\t".join([_copy_field(row[c]) for c in columns]) + "\n" for row in rows)
 
 
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
@@ -37,8 +57,8 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
         async with driver.cursor() as cursor:
             statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             async with cursor.copy(statement) as copy:
-                for row in rows:
-                    await copy.write_row([row[c] for c in columns])
+                for part in chunks(rows, 5000):
+                    await copy.write(copy_text(part, columns))
         return
     for part in chunks(rows, 500):
         await session.execute(insert(table), part)

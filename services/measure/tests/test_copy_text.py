@@ -1,0 +1,22 @@
+"""COPY's text format, as measure builds it for PostgreSQL (the round trip itself is exercised
+by every rollup test on PostgreSQL)."""
+
+from datetime import UTC, date, datetime
+
+from measure.common.dbdialect import copy_text
+
+
+def test_fields_are_escaped_and_typed_as_copy_reads_them():
+    rows = [
+        {"a": "plain", "b": 3, "c": date(2026, 3, 1), "d": None},
+        {
+            "a": "tab\there\\ and\nnew line\r",
+            "b": -1,
+            "c": datetime(2026, 3, 1, tzinfo=UTC),
+            "d": "",
+        },
+    ]
+    assert copy_text(rows, ["a", "b", "c", "d"]) == (
+        "plain\t3\t2026-03-01\t\\N\n"
+        "tab\\there\\\\ and\\nnew line\\r\t-1\t2026-03-01T00:00:00+00:00\t\n"
+    )
