@@ -47,19 +47,20 @@ def _key(by: str, buckets: Buckets) -> Any:
     return literal("")
 
 
-async def _sums(
-    session: AsyncSession,
-    *,
-    sites: Sequence[str] | None,
-    uai: str,
-    dim: str,
-    start: date,
-    end: date,
-    by: str,
-    buckets: Buckets,
-) -> Found:
+@dataclass(frozen=True)
+class Query:
+    sites: Sequence[str] | None  # None: every project
+    uai: str
+    dim: str
+    start: date
+    end: date
+    by: str
+    buckets: Buckets
+
+
+async def _sums(session: AsyncSession, q: Query) -> Found:
     """[visits, page views, visitors summed over days] per (site, key)."""
-    key = _key(by, buckets).label("key")
+    key = _key(q.by, q.buckets).label("key")
     statement = (
         select(
             T.site,
@@ -68,12 +69,12 @@ async def _sums(
             func.sum(T.page_views).label("page_views"),
             func.sum(T.visitors).label("visitors"),
         )
-        .where(T.uai == uai, T.dim == dim, T.day >= start, T.day <= end)
+        .where(T.uai == q.uai, T.dim == q.dim, T.day >= q.start, T.day <= q.end)
         # By the output column's name: bound literals in a repeated CASE would not match.
-        .group_by(T.site, *(() if by == "total" else (text("key"),)))
+        .group_by(T.site, *(() if q.by == "total" else (text("key"),)))
     )
-    if sites is not None:
-        statement = statement.where(T.site.in_(list(sites)))
+    if q.sites is not None:
+        statement = statement.where(T.site.in_(list(q.sites)))
     found: Found = {}
     for row in await session.execute(statement):
         k = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
@@ -97,25 +98,17 @@ def _seen(first: date, last: date) -> Any:
     return func.substr(days, place(first) + 1, (last - first).days + 1).like("%1%")
 
 
-async def _uniques(
-    session: AsyncSession,
-    *,
-    sites: Sequence[str] | None,
-    uai: str,
-    dim: str,
-    start: date,
-    end: date,
-    by: str,
-    buckets: Buckets,
-) -> dict[tuple[str, str], int]:
+async def _uniques(session: AsyncSession, q: Query) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = defaultdict(int)
-    for year, first, last in _school_years(start, end):
-        where = [P.school_year == year, P.uai == uai, P.dim == dim]
-        if sites is not None:
-            where.append(P.site.in_(list(sites)))
-        if by == "bucket":
+    for year, first, last in _school_years(q.start, q.end):
+        where = [P.school_year == year, P.uai == q.uai, P.dim == q.dim]
+        if q.sites is not None:
+            where.append(P.site.in_(list(q.sites)))
+        if q.by == "bucket":
             parts = [
-                (k, max(a, first), min(b, last)) for k, a, b in buckets if a <= last and b >= first
+                (k, max(a, first), min(b, last))
+                for k, a, b in q.buckets
+                if a <= last and b >= first
             ]
             if not parts:
                 continue
@@ -128,11 +121,12 @@ async def _uniques(
                 for i, (k, _, _) in enumerate(parts):
                     found[(row.site, k)] += int(getattr(row, f"b{i}") or 0)
             continue
-        key = (P.value if by == "value" else literal("")).label("key")
+        by_value = q.by == "value"
+        key = (P.value if by_value else literal("")).label("key")
         statement = (
             select(P.site, key, func.count().label("n"))
             .where(*where, _seen(first, last))
-            .group_by(P.site, *((P.value,) if by == "value" else ()))
+            .group_by(P.site, *((P.value,) if by_value else ()))
         )
         for row in await session.execute(statement):
             found[(row.site, str(row.key))] += int(row.n)
@@ -152,11 +146,11 @@ async def aggregate(
 ) -> dict[tuple[str, str], Counts]:
     """Counts per (site, key); `by` is `total`, `value` (the dimension's value), `day` or
     `bucket` (the weeks or months of `buckets`). `sites` None: every project."""
-    query = {"sites": sites, "uai": uai, "dim": dim, "start": start, "end": end, "by": by}
-    sums = await _sums(session, buckets=buckets, **query)
+    query = Query(sites, uai, dim, start, end, by, tuple(buckets))
+    sums = await _sums(session, query)
     if by == "day":  # a day's visitors are that day's uniques
         return {k: Counts(v, p, u) for k, (v, p, u) in sums.items()}
-    uniques = await _uniques(session, buckets=buckets, **query)
+    uniques = await _uniques(session, query)
     return {
         k: Counts(sums.get(k, [0, 0, 0])[0], sums.get(k, [0, 0, 0])[1], uniques.get(k, 0))
         for k in set(sums) | set(uniques)

@@ -1,4 +1,5 @@
-"""The delivery loop: an app background task that sends queued usage to billing.
+"""The delivery loop: an app background loop (gipkit.background) that sends queued usage to
+billing.
 
 It wakes every `usage_delivery_interval_seconds`, or at once when a request has queued usage
 (`nudge`, run after the answer, i.e. after the commit). Every replica runs one; rows are
@@ -7,12 +8,11 @@ claimed with SKIP LOCKED on PostgreSQL and billing de-duplicates by key anyway.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from fastapi import FastAPI
 
+from gipkit.background import BackgroundLoop
 from reports.settings import Settings
 from reports.usage.service import DeliveryPolicy, deliver_due
 
@@ -29,22 +29,20 @@ def policy_from(settings: Settings) -> DeliveryPolicy:
 
 
 def nudge(app: FastAPI) -> None:
-    wakeup: asyncio.Event | None = getattr(app.state, "usage_wakeup", None)
-    if wakeup is not None:
-        wakeup.set()
+    loop: BackgroundLoop | None = getattr(app.state, "usage_loop", None)
+    if loop is not None:
+        loop.nudge()
 
 
-async def _run(app: FastAPI, settings: Settings, wakeup: asyncio.Event) -> None:
+async def start(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    app.state.usage_loop = None
+    if not settings.usage_delivery_enabled:
+        return
     policy = policy_from(settings)
-    while True:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=settings.usage_delivery_interval_seconds)
-        wakeup.clear()
-        try:
-            report = await deliver_due(db=app.state.db, clients=app.state.peers, policy=policy)
-        except Exception:  # the loop must outlive a bad pass (database restarting…)
-            log.exception("usage delivery pass failed")
-            continue
+
+    async def one_pass() -> None:
+        report = await deliver_due(db=app.state.db, clients=app.state.peers, policy=policy)
         if report.delivered or report.failed:
             log.info(
                 "usage delivered: %d, retrying: %d, failed: %d",
@@ -53,20 +51,13 @@ async def _run(app: FastAPI, settings: Settings, wakeup: asyncio.Event) -> None:
                 report.failed,
             )
 
-
-async def start(app: FastAPI) -> None:
-    settings: Settings = app.state.settings
-    app.state.usage_wakeup = asyncio.Event()
-    app.state.usage_task = None
-    if settings.usage_delivery_enabled:
-        app.state.usage_task = asyncio.create_task(
-            _run(app, settings, app.state.usage_wakeup), name="usage-delivery"
-        )
+    app.state.usage_loop = BackgroundLoop(
+        "usage-delivery", one_pass, interval=settings.usage_delivery_interval_seconds, log=log
+    )
+    app.state.usage_loop.start()
 
 
 async def stop(app: FastAPI) -> None:
-    task: asyncio.Task[None] | None = getattr(app.state, "usage_task", None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    loop: BackgroundLoop | None = getattr(app.state, "usage_loop", None)
+    if loop is not None:
+        await loop.stop()
