@@ -29,6 +29,11 @@ def text_array(values: Iterable[str]) -> str:
     )
 
 
+def int_array(values: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integers."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 async def fetch(
     session: AsyncSession, sql: str, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:

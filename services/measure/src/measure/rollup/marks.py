@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.dbdialect import chunks, is_postgres
-from measure.common.sql import fetch
+from measure.common.sql import fetch, int_array
 from measure.models import RollupMark
 
 Mark = tuple[str, str, date]  # site, visitor, Paris day
@@ -65,7 +65,7 @@ async def forget(session: AsyncSession, ids: Sequence[int]) -> None:
     if not ids:
         return
     if is_postgres(session):
-        await fetch(session, _PG_FORGET, {"ids": "{" + ",".join(map(str, ids)) + "}"})
+        await fetch(session, _PG_FORGET, {"ids": int_array(ids)})
         return
     for part in chunks(list(ids), 500):
         await session.execute(delete(_TABLE).where(_TABLE.c.id.in_(part)))

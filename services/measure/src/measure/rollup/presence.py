@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.dbdialect import bulk_insert, chunks, is_postgres
-from measure.common.sql import fetch, text_array
+from measure.common.sql import fetch, int_array, text_array
 from measure.models import VisitorPresence
 
 DAYS = 366
@@ -131,7 +131,7 @@ async def apply(
 def _key_columns(site: str, keys: list[Key]) -> dict[str, str]:
     return {
         "site": site,
-        "school_year": "{" + ",".join(str(k[0]) for k in keys) + "}",
+        "school_year": int_array(k[0] for k in keys),
         "uai": text_array(k[1] for k in keys),
         "dim": text_array(k[2] for k in keys),
         "value": text_array(k[3] for k in keys),

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.dbdialect import chunks, is_postgres
-from measure.common.sql import fetch, text_array
+from measure.common.sql import fetch, int_array, text_array
 from measure.models import DayTotal
 
 _TABLE = DayTotal.__table__  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ async def apply(
             "value": text_array(k[3] for k in keys),
         }
         numbers = {
-            name: "{" + ",".join(str(changes[k][i]) for k in keys) + "}"
+            name: int_array(changes[k][i] for k in keys)
             for i, name in enumerate(("visits", "page_views", "visitors"))
         }
         await fetch(session, _PG_ADD, {**columns, **numbers})
