@@ -548,10 +548,13 @@ async def batched_http(
     *,
     warmup: list[bytes],
     max_seconds: float,
+    connections: int = 1,
 ) -> dict[str, Any]:
-    """Posts 1,000-hit JSON bodies one after the other on one connection."""
-    limits_ = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    out: dict[str, Any] = {}
+    """Posts 1,000-hit JSON bodies, each connection one after the other (with several
+    connections, as an ENT sending from several threads: the server then prepares one batch
+    while PostgreSQL writes another)."""
+    limits_ = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    out: dict[str, Any] = {"connections": connections}
     send_headers = {**headers, "Content-Type": "application/json"}
     async with httpx.AsyncClient(base_url=server.url, limits=limits_, timeout=120) as client:
         for body in warmup:
@@ -559,14 +562,16 @@ async def batched_http(
             if response.status_code != 200:
                 raise RuntimeError(f"warm-up batch: {response.status_code} {response.text[:300]}")
         accepted, latencies, sent = 0, [], 0
+        queue = iter(bodies)
         rollup_cpu_start = cpu_seconds(server.rollup_pid) if server.rollup_pid else 0.0
         deadline = time.perf_counter() + max_seconds
-        with CpuMeter(server.pid) as meter:
-            start = time.perf_counter()
-            for body in bodies:
+
+        async def sender() -> None:
+            nonlocal accepted, sent
+            for body in queue:
                 if time.perf_counter() > deadline:
                     out["stopped_by_deadline"] = True
-                    break
+                    return
                 t = time.perf_counter()
                 response = await client.post("/api/v1/hits", content=body, headers=send_headers)
                 latencies.append(time.perf_counter() - t)
@@ -577,6 +582,10 @@ async def batched_http(
                     raise RuntimeError(f"batch not wholly accepted: {answer}")
                 accepted += answer["accepted"]
                 sent += 1
+
+        with CpuMeter(server.pid) as meter:
+            start = time.perf_counter()
+            await asyncio.gather(*(sender() for _ in range(connections)))
             seconds = time.perf_counter() - start
             cpu = meter.read()
         # The rollup follows ingestion in the server's background: how long until every

@@ -3,7 +3,7 @@ by every rollup test on PostgreSQL)."""
 
 from datetime import UTC, date, datetime
 
-from measure.common.dbdialect import copy_text
+from measure.common.dbdialect import copy_line, copy_text
 
 
 def test_fields_are_escaped_and_typed_as_copy_reads_them():
@@ -20,3 +20,9 @@ def test_fields_are_escaped_and_typed_as_copy_reads_them():
         "plain\t3\t2026-03-01\t\\N\n"
         "tab\\there\\\\ and\\nnew line\\r\t-1\t2026-03-01T00:00:00+00:00\t\n"
     )
+
+
+def test_a_line_of_text_fields_is_joined_and_escaped_only_where_needed():
+    assert copy_line(("a", "b", "")) == "a\tb\t\n"
+    assert copy_line(("back\\slash", "x")) == "back\\\\slash\tx\n"
+    assert copy_line(("tab\there", "new\nline\r")) == "tab\\there\tnew\\nline\\r\n"

@@ -55,6 +55,20 @@ async def test_a_replayed_hit_counts_once_and_other_content_is_a_conflict(client
     assert kept.event_id == first["event_id"] and "another page" in kept.content
 
 
+async def test_text_is_stored_as_sent_whatever_copy_would_make_of_it(client, ent, session):
+    # Backslashes and quotes mean something to COPY's text format and to array literals.
+    tricky = ["C:\\dossier\\n\\t", 'say "hi"', "\\N", "tab\\there", "{a,b}", "é\u00a0ü"]
+    batch = [
+        hit(RECENT + timedelta(seconds=i), page=page, event_id=f'ev\\{i}"')
+        for i, page in enumerate(tricky)
+    ]
+    response = await post(client, ent, batch)
+    assert response.json()["accepted"] == len(tricky), response.text
+    rows = (await session.execute(select(Hit.event_id, Hit.page))).all()
+    assert sorted(rows) == sorted((h["event_id"], h["page"]) for h in batch)
+    assert (await post(client, ent, batch)).json()["duplicates"] == len(tricky)
+
+
 async def test_a_replay_inside_one_batch_is_a_duplicate_or_a_conflict(client, ent, session):
     one = hit(RECENT)
     response = await post(client, ent, [one, one, {**one, "page": "x"}])

@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 
 from gipkit.context import request_id_var
 
-_providers: dict[str, tuple[TracerProvider, MeterProvider]] = {}
+_providers: dict[str, tuple[TracerProvider, metrics.MeterProvider]] = {}
 
 # Anything that looks like a bearer token or a JWT is masked before a log line is written.
 _SECRET_PATTERNS = (
@@ -155,7 +155,7 @@ def configure_logging(level: str = "INFO") -> None:
 
 def providers(
     service_name: str, *, exporter: SpanExporter | None = None
-) -> tuple[TracerProvider, MeterProvider]:
+) -> tuple[TracerProvider, metrics.MeterProvider]:
     """The process's tracer and meter providers for `service_name`, built once.
 
     `exporter` (tests) receives the spans, scrubbed like the OTLP ones."""
@@ -172,7 +172,13 @@ def providers(
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
     if exporter is not None:
         tracer_provider.add_span_processor(BatchSpanProcessor(ScrubbingSpanExporter(exporter)))
-    meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+    # With no OTLP reader nothing would ever read OpenTelemetry's metrics (Prometheus has its
+    # own, gipkit.metrics): a no-op provider spares every request recording them.
+    meter_provider: metrics.MeterProvider = (
+        MeterProvider(resource=resource, metric_readers=readers)
+        if readers
+        else metrics.NoOpMeterProvider()
+    )
     if not _providers:
         # The global providers serve code that asks OpenTelemetry directly (propagation,
         # libraries); they can be set once per process.
@@ -201,5 +207,6 @@ def instrument(app: FastAPI, service_name: str) -> None:
 def shutdown() -> None:
     for tracer_provider, meter_provider in _providers.values():
         tracer_provider.shutdown()
-        meter_provider.shutdown()
+        if isinstance(meter_provider, MeterProvider):
+            meter_provider.shutdown()
     _providers.clear()

@@ -39,6 +39,16 @@ def copy_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return "".join("\t".join([_copy_field(row[c]) for c in columns]) + "\n" for row in rows)
 
 
+def copy_line(fields: tuple[str, ...]) -> str:
+    """One row of text fields in COPY's text format, newline included. Ids and codes need no
+    escape, and free text reaches here without control characters (refused at the door): the
+    join alone is the common case, the escapes are looked for in the joined line at once."""
+    line = "\t".join(fields)
+    if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != len(fields) - 1:
+        line = "\t".join([f.translate(_ESCAPES) for f in fields])
+    return line + "\n"
+
+
 def chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 

@@ -50,6 +50,7 @@ class PreparedHit:
     browser: str
     inside: str
     known_service: bool
+    day: date  # the Paris day of `ts`: the visitor-day the rollup recomputes
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
@@ -229,4 +230,5 @@ class _Checker:
             browser=client.browser,
             inside=await self._inside(hit),
             known_service=known,
+            day=day,
         )

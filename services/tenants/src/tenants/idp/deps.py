@@ -37,7 +37,7 @@ async def close_idp(app: FastAPI) -> None:
         app.state.idp_owned = False
 
 
-def get_idp(request: Request) -> IdentityProvider:
+async def get_idp(request: Request) -> IdentityProvider:
     idp: IdentityProvider = request.app.state.idp
     return idp
 
