@@ -23,7 +23,7 @@ from gipkit.metrics import HttpMetrics, MetricsMiddleware, metrics_endpoint
 from gipkit.middleware import RequestIdMiddleware
 from gipkit.openapi import install_openapi
 from gipkit.settings import ServiceSettings
-from gipkit.telemetry import instrument
+from gipkit.telemetry import fastapi_telemetry, instrument_clients
 
 Hook = Callable[[FastAPI], Awaitable[None]]
 
@@ -135,6 +135,7 @@ def create_app(
         version=version,
         lifespan=lifespan,
         responses=problem_responses(500),
+        telemetry=fastapi_telemetry(name),
     )
     app.state.settings = settings
     app.state.service_name = name
@@ -161,7 +162,7 @@ def create_app(
                 "Idempotency-Replayed",
             ],
         )
-    instrument(app, name)
+    instrument_clients(name)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     # Outermost: every log line, span and answer of the request carries the id.
     app.add_middleware(RequestIdMiddleware)
