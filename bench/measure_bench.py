@@ -83,6 +83,9 @@ UA = (
 )
 
 BATCH = 1000  # hits per request, batched ingestion
+# Connections of the second batched measure: an ENT posting from two threads, so that the one
+# server worker prepares a batch while PostgreSQL writes the one before.
+PIPELINED = 2
 LOAD_BATCH = 25_000  # hits per in-process store() call when loading the big store
 LOAD_PROJECTS = 4
 INGEST_SITE, INGEST_BIG_SITE = "990001", "990002"
@@ -1295,11 +1298,13 @@ async def run(options: Options) -> dict[str, Any]:
         # Hits of the ingestion project, in time order as an ENT sends them.
         warm_n, measured_n = 3 * BATCH, options.batches * BATCH
         stream = ingest_stream(INGEST, 3000, date(calendar.last.year - 1, 10, 1), calendar.last)
-        items = list(islice(stream, warm_n + measured_n + options.singles + 50))
-        if len(items) < warm_n + measured_n + options.singles + 50:
+        wanted = warm_n + 2 * measured_n + options.singles + 50
+        items = list(islice(stream, wanted))
+        if len(items) < wanted:
             raise RuntimeError("the ingestion stream is too short")
         warm, measured = items[:warm_n], items[warm_n : warm_n + measured_n]
-        singles = items[warm_n + measured_n :]
+        pipelined = items[warm_n + measured_n : warm_n + 2 * measured_n]
+        singles = items[warm_n + 2 * measured_n :]
 
         say(f"1. batched ingestion over HTTP: {options.batches} × {BATCH} hits, 1 connection")
         results["batched"] = await batched_http(
@@ -1315,6 +1320,18 @@ async def run(options: Options) -> dict[str, Any]:
         results["copy"] = copy_reference(rows, options.phase_seconds)
         results["batched"]["ratio_to_copy"] = (
             results["batched"]["hits_per_s"] / results["copy"]["rows_per_s"]
+        )
+        say(f"   the same on {PIPELINED} connections: {options.batches} × {BATCH} more hits")
+        results["batched_pipelined"] = await batched_http(
+            server,
+            ingest_headers,
+            _bodies(pipelined, BATCH),
+            warmup=[],
+            max_seconds=options.phase_seconds,
+            connections=PIPELINED,
+        )
+        results["batched_pipelined"]["ratio_to_copy"] = (
+            results["batched_pipelined"]["hits_per_s"] / results["copy"]["rows_per_s"]
         )
 
         say(f"2. single-hit requests: {options.singles}, {CONCURRENCY} in flight")
@@ -1357,6 +1374,7 @@ async def run(options: Options) -> dict[str, Any]:
         expected = (
             warm_n
             + sent_batched
+            + results["batched_pipelined"]["hits"]
             + 50
             + results["single"]["requests"]
             + results["collect"]["requests"]

@@ -54,6 +54,17 @@ def _apps(compose) -> dict[str, dict[str, Any]]:
     return {name: svc for name, svc in compose["services"].items() if "build" in svc}
 
 
+def _workers(compose) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Services that run an app's image without building it: that app's workers (a process
+    of its own, no port), as name → (app, service)."""
+    images = {svc["image"]: name for name, svc in _apps(compose).items()}
+    return {
+        name: (images[svc["image"]], svc)
+        for name, svc in compose["services"].items()
+        if "build" not in svc and svc.get("image") in images
+    }
+
+
 def test_compose_validates_against_the_compose_schema(infra):
     proc = infra.run(
         [
@@ -143,9 +154,30 @@ def test_startup_order_and_peers_follow_the_call_dag(infra, compose):
         for peer in peers:
             url = urlsplit(env[f"GIP_PEER_{peer.upper()}"])
             assert (url.hostname, url.port) == (peer, infra.ports[peer]), env
-    for name in set(compose["services"]) - set(infra.apps):
+    for name in set(compose["services"]) - set(infra.apps) - set(_workers(compose)):
         deps = set(compose["services"][name].get("depends_on", {}))
         assert not deps & set(infra.apps), f"infrastructure service {name} depends on an app"
+
+
+def test_workers_run_their_app_image_after_it_and_on_its_database(infra, compose):
+    workers = _workers(compose)
+    assert set(workers) == {"measure-rollup"}
+    apps = _apps(compose)
+    for name, (app, service) in workers.items():
+        assert name.startswith(f"{app}-"), name
+        assert "ports" not in service, f"{name} serves nothing"
+        # After its app, which migrates the database the worker uses.
+        assert set(service["depends_on"]) == {app, "postgres"}, name
+        env, app_env = _env(service), _env(apps[app])
+        assert env["OTEL_SERVICE_NAME"] == name
+        assert env.get("GIP_MIGRATE_ON_START", "false") == "false", name
+        assert not any(k.startswith("GIP_PEER_") for k in env), f"{name} calls no peer"
+        url = f"GIP_{app.upper()}_DATABASE_URL"
+        assert env[url] == app_env[url], name
+        # Its health check asks the worker itself, not an HTTP port it does not have.
+        assert "--alive" in service["healthcheck"]["test"], name
+    # measure's API pods leave the rollup to measure-rollup.
+    assert _env(apps["measure"])["GIP_MEASURE_ROLLUP_IN_PROCESS"] == "false"
 
 
 def test_app_settings_follow_the_conventions(infra, compose):

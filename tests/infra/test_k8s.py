@@ -26,8 +26,10 @@ CUSTOM_GROUPS = {"postgresql.cnpg.io", "k8s.keycloak.org"}
 EXPECTED_KINDS = {
     "Namespace": 1,
     "ConfigMap": 6,  # gip-common + one per app
-    "Secret": 10,  # dev overlay only: 5 database roles, 4 service clients, keycloak admin
-    "Deployment": 5,
+    # dev overlay only: 5 database roles, 4 service clients, keycloak admin, measure's
+    # pseudonym secret
+    "Secret": 11,
+    "Deployment": 6,  # one per app, and measure's rollup worker
     "Service": 5,
     "HorizontalPodAutoscaler": 2,
     "CronJob": 2,
@@ -46,6 +48,14 @@ def _is_custom(doc: dict[str, Any]) -> bool:
 
 def _of_kind(docs, kind: str) -> dict[str, dict[str, Any]]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+# Deployments that are an app's workers (no port, no Service), as name → app.
+WORKERS = {"measure-rollup": "measure"}
+
+
+def _app_deployments(docs) -> dict[str, dict[str, Any]]:
+    return {n: d for n, d in _of_kind(docs, "Deployment").items() if n not in WORKERS}
 
 
 def _pod_specs(docs):
@@ -93,6 +103,7 @@ def test_dev_overlay_renders_the_expected_objects(dev_docs):
         "measure",
         "reports",
         "gateway",
+        *WORKERS,
     }
     assert {d["metadata"]["namespace"] for d in dev_docs if d["kind"] != "Namespace"} == {"gip"}
 
@@ -182,7 +193,8 @@ def test_every_workload_is_hardened(dev_docs):
 
 
 def test_deployments_probe_healthz_and_readyz_and_serve(infra, dev_docs):
-    for name, deployment in _of_kind(dev_docs, "Deployment").items():
+    assert set(_app_deployments(dev_docs)) == set(infra.apps)
+    for name, deployment in _app_deployments(dev_docs).items():
         pod = deployment["spec"]["template"]["spec"]
         [container] = pod["containers"]
         assert container["command"] == ["python", "-m", name, "serve"], name
@@ -201,7 +213,7 @@ def test_deployments_probe_healthz_and_readyz_and_serve(infra, dev_docs):
 
 
 def test_services_migrate_in_an_init_container(infra, dev_docs):
-    for name, deployment in _of_kind(dev_docs, "Deployment").items():
+    for name, deployment in _app_deployments(dev_docs).items():
         init = deployment["spec"]["template"]["spec"].get("initContainers", [])
         if name in infra.with_database:
             assert [c["command"] for c in init] == [["python", "-m", name, "migrate"]], name
@@ -209,6 +221,47 @@ def test_services_migrate_in_an_init_container(infra, dev_docs):
             assert f"GIP_{name.upper()}_DATABASE_URL" in env, name
         else:
             assert init == [], f"{name} has no database to migrate"
+
+
+def test_workers_run_their_app_image_without_port_and_prove_they_are_alive(dev_docs):
+    deployments = _of_kind(dev_docs, "Deployment")
+    services = _of_kind(dev_docs, "Service")
+    for name, app in WORKERS.items():
+        worker, api = deployments[name], deployments[app]
+        [container] = worker["spec"]["template"]["spec"]["containers"]
+        [api_container] = api["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == api_container["image"], name
+        assert container["command"] == ["python", "-m", app, "rollup", "--follow"], name
+        assert "ports" not in container and "readinessProbe" not in container, name
+        assert "--alive" in container["livenessProbe"]["exec"]["command"], name
+        # The API's init container migrates; the worker does not race it.
+        assert not worker["spec"]["template"]["spec"].get("initContainers"), name
+        # Same settings as the API (it must pass the same production checks), its own name.
+        assert container["envFrom"] == api_container["envFrom"], name
+        env = {e["name"]: e for e in container["env"]}
+        api_env = {e["name"]: e for e in api_container["env"]}
+        assert env.pop("OTEL_SERVICE_NAME")["value"] == name
+        assert env == api_env, name
+        # No Service sends it traffic; the API's does not select it.
+        labels = worker["spec"]["template"]["metadata"]["labels"]
+        for service in services.values():
+            assert not service["spec"]["selector"].items() <= labels.items(), name
+    # measure's API pods leave the rollup to the worker.
+    assert _of_kind(dev_docs, "ConfigMap")  # rendered
+    [api_container] = deployments["measure"]["spec"]["template"]["spec"]["containers"]
+    assert _configmap_env(dev_docs, api_container)["GIP_MEASURE_ROLLUP_IN_PROCESS"] == "false"
+
+
+def test_every_measure_process_gets_the_pseudonym_secret(dev_docs):
+    # In production the settings refuse the development default: every process that loads
+    # measure's settings (API, its migration, the worker, the purge) needs the real one.
+    for owner, pod in _pod_specs(dev_docs):
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            if not c["image"].startswith("gip-mesure/measure"):
+                continue
+            env = {e["name"]: e for e in c.get("env", [])}
+            ref = env["GIP_MEASURE_PSEUDONYM_SECRET"]["valueFrom"]["secretKeyRef"]
+            assert ref == {"name": "gip-measure-pseudonym", "key": "secret"}, owner
 
 
 def test_cronjobs(dev_docs):
@@ -318,7 +371,7 @@ def test_every_reference_resolves(dev_docs):
 
 
 def test_settings_and_network_policies_follow_the_call_dag(infra, dev_docs):
-    deployments = _of_kind(dev_docs, "Deployment")
+    deployments = _app_deployments(dev_docs)
     for name, deployment in deployments.items():
         [container] = deployment["spec"]["template"]["spec"]["containers"]
         env = _configmap_env(dev_docs, container)

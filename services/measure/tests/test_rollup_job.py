@@ -2,7 +2,10 @@
 and `data_cutoff` says how far they go. On PostgreSQL, a batch marking a visitor-day while a
 job holds it waits, so the job cannot delete a mark for hits it never saw."""
 
+import argparse
 import asyncio
+import os
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +14,7 @@ from sqlalchemy import select, text
 
 from gipkit.db import Database
 from measure.models import RollupMark
-from measure.rollup import marks
+from measure.rollup import command, marks
 from measure.rollup.job import catch_up
 
 pytestmark = pytest.mark.anyio
@@ -146,3 +149,52 @@ async def test_a_batch_never_waits_for_the_job_and_its_mark_outlives_it(committi
             select(RollupMark.marked_at).where(RollupMark.site == "999999")
         )
         assert [m for (m,) in found] == [t1]
+
+
+async def test_a_follower_works_off_the_marks_and_touches_its_heartbeat(
+    client, ent, admin, app, nudges, settings, tmp_path
+):
+    beat = tmp_path / "alive"
+    follower_settings = settings.model_copy(
+        update={"rollup_heartbeat_file": beat, "rollup_batch_marks": 2}
+    )
+    r = await client.post("/api/v1/hits", json=[hit(MARCH, user=u) for u in "abc"], headers=ent)
+    assert r.json()["accepted"] == 3
+    assert not beat.exists()
+    # Two passes of two marks: everything, and the heartbeat written.
+    assert await command.follow(follower_settings, app.state.db, passes=2) == 3
+    assert beat.exists()
+    assert await pending(app) == 0
+    assert (await totals(client, admin))[0] == (3, 3, 3)
+
+
+async def test_a_follower_outlives_a_failed_pass(app, settings, tmp_path, monkeypatch):
+    beat = tmp_path / "alive"
+    calls: list[int] = []
+
+    async def flaky(db, *, batch):
+        calls.append(batch)
+        if len(calls) == 1:
+            raise ConnectionError("the database is restarting")
+        return 0
+
+    monkeypatch.setattr(command, "run_once", flaky)
+    monkeypatch.setattr(command, "FAILED_PAUSE_SECONDS", 0)
+    monkeypatch.setattr(command, "IDLE_SECONDS", 0)
+    follower_settings = settings.model_copy(update={"rollup_heartbeat_file": beat})
+    assert await command.follow(follower_settings, app.state.db, passes=3) == 0
+    assert len(calls) == 3 and beat.exists()
+
+
+def test_alive_says_whether_the_follower_passed_lately(tmp_path, monkeypatch, capsys):
+    beat = tmp_path / "alive"
+    monkeypatch.setenv("GIP_MEASURE_ROLLUP_HEARTBEAT_FILE", str(beat))
+    args = argparse.Namespace(alive=True, within=60.0, follow=False)
+    assert command.command(args) == 1  # never ran
+    assert "never" in capsys.readouterr().err
+    beat.touch()
+    assert command.command(args) == 0
+    old = time.time() - 120
+    os.utime(beat, (old, old))
+    assert command.command(args) == 1  # hung or stopped two minutes ago
+    assert "120 s ago" in capsys.readouterr().err

@@ -1,5 +1,8 @@
 """Settings of measure (`GIP_MEASURE_*`), with development defaults."""
 
+import tempfile
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -39,6 +42,9 @@ class Settings(ServiceSettings):
     rollup_in_process: bool = True
     rollup_interval_seconds: float = Field(5.0, gt=0)
     rollup_batch_marks: int = Field(5_000, ge=1)
+    # `rollup --follow` touches this file after every pass; `rollup --alive` (the worker's
+    # health check) says whether it did so lately.
+    rollup_heartbeat_file: Path = Path(tempfile.gettempdir()) / "measure-rollup.alive"
     # `python -m measure demo`: where to post hits and as which ENT client.
     demo_url: str = "http://127.0.0.1:8000"
     demo_client_id: str = "demo-ent"
