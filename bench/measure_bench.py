@@ -1351,6 +1351,15 @@ async def run(options: Options) -> dict[str, Any]:
         results["single"] = await rate(
             server, single_requests[50:], max_seconds=options.phase_seconds, ok=(200,)
         )
+        # The framework's ceiling for such a request: same app, middleware and authentication,
+        # the body read, a fixed answer, no work.
+        noop_requests = [
+            loadgen.post("/bench/noop", json.dumps([h]).encode(), server.port, plain)
+            for h in singles[50:]
+        ]
+        results["single_noop"] = await rate(
+            server, noop_requests, max_seconds=options.phase_seconds, ok=(200,)
+        )
         browser = {"Origin": ORIGIN, "User-Agent": UA}
         collects = [
             loadgen.get(

@@ -126,6 +126,22 @@ def figures(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "",
         )
     )
+    noop = r.get("single_noop")
+    if noop:
+        rows.append(
+            (
+                "Reference: the same requests to `POST /bench/noop` on the same server "
+                "(authenticated like /api/v1/hits, body read, fixed answer, no work: the "
+                "framework's ceiling for a single-hit request)",
+                f"{_n(noop['per_s'])} req/s",
+                f"p50 {_n(noop['latency']['p50_ms'], 1)} ms; server CPU "
+                f"{noop['cpu']['server_cpu_s'] / max(1, noop['requests']) * 1000:.2f} ms per "
+                f"request, against {s['cpu']['server_cpu_s'] / max(1, s['requests']) * 1000:.2f}"
+                " ms for a real single hit",
+                "",
+                "",
+            )
+        )
     rows.append(
         (
             "Reference: GET /healthz on the same server (framework + client ceiling)",
@@ -221,6 +237,7 @@ def cpu_rows(r: dict[str, Any]) -> list[tuple[str, ...]]:
         ("batched", "batched ingestion"),
         ("batched_pipelined", "batched ingestion, 2 connections"),
         ("single", "single-hit"),
+        ("single_noop", "single-hit, no work (/bench/noop)"),
         ("collect", "/collect"),
         ("healthz", "/healthz"),
         ("load", "in-process load (bench CPU: the loaders)"),

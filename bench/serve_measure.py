@@ -9,6 +9,9 @@ CONFIG is a JSON file the benchmark writes (mode 0600, in a temporary directory)
   verifier checks the tokens, exactly as in the tests: no IdP, no change to gipkit;
 * `rollup_in_process` (optional, default true): false leaves the rollup to a `python -m
   measure rollup --follow` process the benchmark starts beside the server (as deployed);
+* `POST /bench/noop` is added to the app: authenticated as `POST /api/v1/hits` (role
+  `ent-ingest`), it reads the body and answers a fixed result, doing nothing else — the
+  framework's own ceiling for a single-hit request, measured beside it;
 * `profile` (optional): a path where the process's cProfile statistics are written when it
   stops (profiling starts at SIGUSR1);
 * `projects`: the ENT projects of the `StaticDirectory` (slug, site_id, members,
@@ -32,10 +35,12 @@ from typing import Any
 
 import uvicorn
 from cryptography.hazmat.primitives import serialization
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from gipkit.telemetry import configure_logging
 from gipkit.testing.tokens import CLOSED_PEERS, TEST_ISSUER, TokenFactory
+from measure.common.deps import Ingester
 from measure.common.directory import Attachment, Project, StaticDirectory
 from measure.main import create
 from measure.settings import Settings
@@ -59,6 +64,17 @@ def projects_from(rows: list[dict[str, Any]]) -> list[Project]:
         )
         for row in rows
     ]
+
+
+noop = APIRouter()
+_NOOP_ANSWER = {"accepted": 1, "duplicates": 0, "conflicts": 0, "unknown_services": 0, "errors": []}
+
+
+@noop.post("/bench/noop", include_in_schema=False)
+async def noop_hits(request: Request, principal: Ingester) -> JSONResponse:
+    """The same route shape as `POST /api/v1/hits` minus the work: a reference, not a feature."""
+    await request.body()
+    return JSONResponse(_NOOP_ANSWER)
 
 
 def token_factory(key_pem: Path) -> TokenFactory:
@@ -103,6 +119,7 @@ def main(config_path: str) -> int:
     )
     configure_logging(settings.log_level)
     app = create(settings)
+    app.include_router(noop)
     app.state.directory = StaticDirectory(projects=projects_from(config["projects"]))
     app.state.verifier = token_factory(Path(config["key_pem"])).verifier()
     if config.get("profile"):

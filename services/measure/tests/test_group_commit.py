@@ -55,6 +55,36 @@ async def test_a_failed_write_fails_every_request_of_its_group():
     assert [type(r) for r in results] == [RuntimeError, RuntimeError]
 
 
+async def test_a_lone_request_is_written_at_once_whatever_the_gathering_time():
+    write = Recorder()
+    group = GroupCommit(write, gather_seconds=60)
+    assert await asyncio.wait_for(group.submit(["a"], NOW), timeout=5) == ["status-of-a"]
+
+
+async def test_a_request_on_its_way_is_waited_for_and_shares_the_transaction():
+    write = Recorder()
+    group = GroupCommit(write, gather_seconds=60)
+    with group.on_the_way() as arrival:
+        first = asyncio.create_task(group.submit(["a"], NOW))
+        for _ in range(5):  # the group would have been written by now, were it not waiting
+            await asyncio.sleep(0)
+        assert write.calls == []
+        second = await asyncio.wait_for(group.submit(["b"], NOW, arrival), timeout=5)
+    assert await first == ["status-of-a"] and second == ["status-of-b"]
+    assert write.calls == [["a", "b"]]
+
+
+async def test_a_request_that_leaves_without_hits_stops_the_wait():
+    write = Recorder()
+    group = GroupCommit(write, gather_seconds=60)
+    with group.on_the_way():
+        first = asyncio.create_task(group.submit(["a"], NOW))
+        await asyncio.sleep(0)
+    # Its hits were all refused: it never submits, and the group goes without it.
+    assert await asyncio.wait_for(first, timeout=5) == ["status-of-a"]
+    assert write.calls == [["a"]]
+
+
 async def test_concurrent_single_hits_are_each_told_their_own_outcome(client, ent, session):
     ts = NOW - timedelta(hours=1)
     one = hit(ts, event_id="g-1")

@@ -34,7 +34,8 @@ async def _start(app: FastAPI) -> None:
     await app.state.partitions.ensure(app.state.db, [now, now + timedelta(days=31)])
     app.state.rollup_nudge = lambda: worker.nudge(app)
     app.state.group_commit = GroupCommit(
-        lambda hits, now: Ingestion.from_state(app.state).write(hits, now)
+        lambda hits, now: Ingestion.from_state(app.state).write(hits, now),
+        gather_seconds=app.state.settings.group_commit_gather_ms / 1000,
     )
     await worker.start(app)
 

@@ -33,6 +33,10 @@ class Settings(ServiceSettings):
     directory_ttl_seconds: float = Field(60.0, ge=0)
     # Requests of at most this many hits share transactions (group commit; 0: never).
     group_commit_max_request_hits: int = Field(20, ge=0)
+    # How long a group commit may wait for requests already being checked, so that under load
+    # a transaction takes many of them (fewer commits: more requests per second, and less
+    # queueing). A lone request does not wait.
+    group_commit_gather_ms: float = Field(5.0, ge=0, le=100)
     # The rollup (visitor-day facts) runs after ingestion, in the background: woken by each
     # batch, or every `rollup_interval_seconds` for marks other processes left. Inline: the
     # answer to a batch waits for its rollup (read-your-writes; tests).

@@ -108,17 +108,18 @@ async def collect(
         "ip": address or None,
     }
     now = utcnow()
-    prepared = await prepare(
-        [item], directory=directory, principal=TAG, limits=service.limits(settings, now)
-    )
-    if prepared.errors:
-        raise Unprocessable(
-            "the hit was refused",
-            errors=[
-                FieldError(field=_tag_field(e.field), reason=e.reason) for e in prepared.errors
-            ],
+    with ingestion.arriving(1) as arrival:
+        prepared = await prepare(
+            [item], directory=directory, principal=TAG, limits=service.limits(settings, now)
         )
-    await ingestion.store(prepared.hits, now=now)
+        if prepared.errors:
+            raise Unprocessable(
+                "the hit was refused",
+                errors=[
+                    FieldError(field=_tag_field(e.field), reason=e.reason) for e in prepared.errors
+                ],
+            )
+        await ingestion.store(prepared.hits, now=now, arrival=arrival)
     return Response(GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from gipkit.db import Database
 from measure.common.clock import utcnow
 from measure.common.directory import Directory
 from measure.common.writers import Writers
-from measure.hits.groupcommit import GroupCommit
+from measure.hits.groupcommit import Arrival, GroupCommit
 from measure.hits.partitions import Partitions
 from measure.hits.prepare import Limits, PreparedHit, prepare
 from measure.hits.schemas import IngestResult
@@ -64,12 +65,21 @@ class Ingestion:
             group=getattr(state, "group_commit", None),
         )
 
-    async def store(self, hits: list[PreparedHit], *, now: datetime) -> Stored:
+    def arriving(self, count: int) -> AbstractContextManager[Arrival | None]:
+        """Around the checks of a request of `count` hits: a small one is awaited by the
+        next group commit (`GroupCommit.on_the_way`)."""
+        if self.group is not None and count <= self.settings.group_commit_max_request_hits:
+            return self.group.on_the_way()
+        return nullcontext()
+
+    async def store(
+        self, hits: list[PreparedHit], *, now: datetime, arrival: Arrival | None = None
+    ) -> Stored:
         if not hits:
             return Stored()
         small = len(hits) <= self.settings.group_commit_max_request_hits
         if self.group is not None and small:
-            statuses = await self.group.submit(hits, now)
+            statuses = await self.group.submit(hits, now, arrival)
         else:
             statuses = await self.write(hits, now)
         return Stored.of(hits, statuses)
@@ -93,13 +103,14 @@ async def ingest(
     *, items: Sequence[Any], principal: Principal, ingestion: Ingestion
 ) -> IngestResult:
     now = utcnow()
-    prepared = await prepare(
-        items,
-        directory=ingestion.directory,
-        principal=principal,
-        limits=limits(ingestion.settings, now),
-    )
-    outcome = await ingestion.store(prepared.hits, now=now)
+    with ingestion.arriving(len(items)) as arrival:
+        prepared = await prepare(
+            items,
+            directory=ingestion.directory,
+            principal=principal,
+            limits=limits(ingestion.settings, now),
+        )
+        outcome = await ingestion.store(prepared.hits, now=now, arrival=arrival)
     return IngestResult(
         accepted=outcome.accepted,
         duplicates=outcome.duplicates,
