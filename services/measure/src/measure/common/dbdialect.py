@@ -9,6 +9,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from measure.common.sql import driver_connection
+
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
@@ -60,10 +62,7 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
         return
     columns = [c.name for c in table.columns]
     if is_postgres(session):
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
+        driver = await driver_connection(session)
         async with driver.cursor() as cursor:
             statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
             async with cursor.copy(statement) as copy:

@@ -34,14 +34,20 @@ def int_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-async def fetch(
-    session: AsyncSession, sql: str, params: Mapping[str, Any]
-) -> list[tuple[Any, ...]]:
-    """Run `sql` (psycopg `%(name)s` placeholders) on the session's connection; its rows."""
+async def driver_connection(session: AsyncSession) -> Any:
+    """The session's own psycopg connection, in the session's transaction."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
+    return driver
+
+
+async def fetch(
+    session: AsyncSession, sql: str, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `sql` (psycopg `%(name)s` placeholders) on the session's connection; its rows."""
+    driver = await driver_connection(session)
     async with driver.cursor() as cursor:
         await cursor.execute(sql, params, prepare=True)
         return await cursor.fetchall() if cursor.description else []

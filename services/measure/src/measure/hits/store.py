@@ -25,7 +25,7 @@ from measure.common.dbdialect import (
     insert_ignoring_conflicts,
     is_postgres,
 )
-from measure.common.sql import fetch, text_array
+from measure.common.sql import driver_connection, fetch, text_array
 from measure.hits.prepare import PreparedHit
 from measure.models import Hit, HitConflict, HitKey
 from measure.rollup import marks
@@ -158,10 +158,7 @@ def _pg_copy_text(hits: list[PreparedHit]) -> str:
 async def _pg_write_new(
     session: AsyncSession, hits: list[PreparedHit], now: datetime
 ) -> list[tuple[Any, ...]]:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
+    driver = await driver_connection(session)
     async with driver.cursor() as cursor:
         await cursor.execute(_PG_STAGING)
         async with cursor.copy(_PG_COPY) as copy:
