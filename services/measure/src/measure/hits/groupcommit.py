@@ -72,7 +72,7 @@ class GroupCommit:
 
     async def _gather(self) -> None:
         """Wait, at most `gather_seconds`, while requests on their way may still join."""
-        if not self._coming or self._gather_seconds <= 0:
+        if self._gather_seconds <= 0:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._gather_seconds
