@@ -14,10 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from measure_support import COLLEGE, ECOLE, HDS_SITE, IDF_SITE, LYCEE, directory, measure_settings
 from method_oracle import Sent, expected, utc
+from sqlalchemy import select
 
 from gipkit.testing.database import rollback_database
 from gipkit.testing.tokens import TokenFactory
 from measure.main import create
+from measure.models import VisitorDayFact, VisitorPresence
+from measure.rollup import ledger
+from measure.rollup.presence import place, school_year
 
 # Saturday 28 March 2026, 21:00 UTC: the stream crosses two Paris midnights and the night
 # the clocks go forward (29 March 2026, 02:00 → 03:00).
@@ -119,6 +123,29 @@ async def _check(database_url, hits: list[Sent], seed: int) -> None:
                                 if (g["visits"], g["unique_visitors"], g["page_views"]) != (0, 0, 0)
                             }
                             assert got == want, (scope, group_by)
+        await _assert_presence_follows_facts(db)
+
+
+async def _assert_presence_follows_facts(db) -> None:
+    """The presence strings hold a visitor's days with a page view, per scope and value — as
+    the facts now say, whatever was written and taken back on the way; no string without a
+    day is left behind."""
+    async with db.sessionmaker() as session:
+        facts = (await session.execute(select(VisitorDayFact))).scalars().all()
+        strings = (await session.execute(select(VisitorPresence))).scalars().all()
+    want: dict[tuple[object, ...], set[int]] = {}
+    for fact in facts:
+        for uai, dim, value, _visits, page_views in ledger.decode(fact.facts):
+            if page_views > 0:
+                key = (fact.site, school_year(fact.day), uai, dim, value, fact.visitor)
+                want.setdefault(key, set()).add(place(fact.day))
+    got = {
+        (p.site, p.school_year, p.uai, p.dim, p.value, p.visitor): {
+            i for i, bit in enumerate(str(p.days)) if bit == "1"
+        }
+        for p in strings
+    }
+    assert got == want
 
 
 @settings(
