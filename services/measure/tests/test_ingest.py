@@ -92,11 +92,14 @@ async def test_bad_items_are_refused_one_by_one_with_their_index_and_field(clien
         hit(RECENT, colour="blue"),  # 10 unknown field
         "not an object",  # 11
         hit("2026-03-01T10:00:00"),  # 12 no offset
+        hit(RECENT, ip="192.0.2.300"),  # 13 address characters, not an address
+        hit(RECENT, ip="localhost"),  # 14 not even its characters
+        hit(RECENT, ip="2001:db8::1", inside=True),  # 15 fine (the flag says where)
     ]
     response = await post(client, ent, batch)
     assert response.status_code == 207, response.text
     body = response.json()
-    assert body["accepted"] == 1
+    assert body["accepted"] == 2
     fields = {e["index"]: e["field"] for e in body["errors"]}
     assert fields == {
         1: "uai",
@@ -111,11 +114,14 @@ async def test_bad_items_are_refused_one_by_one_with_their_index_and_field(clien
         10: "colour",
         11: "",
         12: "ts",
+        13: "ip",
+        14: "ip",
     }
     assert all(e["reason"] for e in body["errors"])
     reasons = {e["index"]: e["reason"] for e in body["errors"]}
     assert reasons[8] == "control characters (NUL included) are not allowed"
-    assert await count(session, Hit) == 1
+    assert reasons[13] == "not an IPv4 or IPv6 address"
+    assert await count(session, Hit) == 2
 
 
 async def test_an_establishment_counts_for_the_project_it_belonged_to_that_day(client, ent):

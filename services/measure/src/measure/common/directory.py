@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 from gipkit.http import PeerError, PeerNotFound, ServiceClient
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 T = TypeVar("T")
 
 PAGE_LIMIT = 500

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from gipkit.auth import Principal
 from measure.common.clock import paris_day, school_year_of
-from measure.common.directory import Directory, Network, Project
+from measure.common.directory import Address, Directory, Network, Project
 from measure.common.pseudonym import pseudonym
 from measure.common.useragent import classify
 from measure.hits.body import unreadable_reason
@@ -155,6 +155,16 @@ class _Checker:
         self._attached: dict[tuple[str, str, date], bool] = {}
         self._visitors: dict[tuple[str, str, str], str] = {}
         self._networks: dict[str, list[Network]] = {}
+        self._addresses: dict[str, Address | None] = {}
+
+    def _address(self, text: str) -> Address | None:
+        """`text` as an address; None if it is not one."""
+        if text not in self._addresses:
+            try:
+                self._addresses[text] = ipaddress.ip_address(text)
+            except ValueError:
+                self._addresses[text] = None
+        return self._addresses[text]
 
     async def _project(self, site: str) -> Project | None:
         if site not in self._projects:
@@ -173,21 +183,25 @@ class _Checker:
             )
         return visitor
 
-    async def _inside(self, hit: HitIn) -> str:
+    async def _inside(self, hit: HitIn, address: Address | None) -> str:
         if hit.inside is not None:
             return "inside" if hit.inside else "outside"
-        if hit.ip is None:
+        if address is None:
             return "unknown"
         networks = self._networks.get(hit.uai)
         if networks is None:
             networks = self._networks[hit.uai] = await self.directory.networks(hit.uai)
         if not networks:
             return "unknown"
-        address = ipaddress.ip_address(hit.ip)
         return "inside" if any(address in n for n in networks) else "outside"
 
     async def check(self, index: int, hit: HitIn) -> PreparedHit | ItemError:
         limits = self.limits
+        address = None
+        if hit.ip is not None:
+            address = self._address(hit.ip)
+            if address is None:
+                return ItemError(index=index, field="ip", reason="not an IPv4 or IPv6 address")
         ts = hit.ts.astimezone(limits.now.tzinfo)
         if ts > limits.now + limits.max_future:
             seconds = int(limits.max_future.total_seconds())
@@ -228,7 +242,7 @@ class _Checker:
             device=client.device,
             os=client.os,
             browser=client.browser,
-            inside=await self._inside(hit),
+            inside=await self._inside(hit, address),
             known_service=known,
             day=day,
         )
