@@ -19,7 +19,7 @@ from sqlalchemy import select
 from gipkit.testing.database import rollback_database
 from gipkit.testing.tokens import TokenFactory
 from measure.main import create
-from measure.models import VisitorDayFact, VisitorPresence
+from measure.models import DayTotal, VisitorDayFact, VisitorPresence
 from measure.rollup import ledger
 from measure.rollup.presence import place, school_year
 
@@ -124,6 +124,26 @@ async def _check(database_url, hits: list[Sent], seed: int) -> None:
                             }
                             assert got == want, (scope, group_by)
         await _assert_presence_follows_facts(db)
+        await _assert_day_totals_follow_facts(db)
+
+
+async def _assert_day_totals_follow_facts(db) -> None:
+    """Each day total is the sum of the visitors' facts of its day and value, whatever was
+    added and taken away on the way; none is left at nothing."""
+    async with db.sessionmaker() as session:
+        facts = (await session.execute(select(VisitorDayFact))).scalars().all()
+        totals = (await session.execute(select(DayTotal))).scalars().all()
+    want: dict[tuple[object, ...], list[int]] = {}
+    for fact in facts:
+        for uai, dim, value, visits, page_views in ledger.decode(fact.facts):
+            sums = want.setdefault((fact.site, uai, dim, fact.day, value), [0, 0, 0])
+            sums[0] += visits
+            sums[1] += page_views
+            sums[2] += page_views > 0
+    got = {
+        (t.site, t.uai, t.dim, t.day, t.value): [t.visits, t.page_views, t.visitors] for t in totals
+    }
+    assert got == {k: v for k, v in want.items() if any(v)}
 
 
 async def _assert_presence_follows_facts(db) -> None:

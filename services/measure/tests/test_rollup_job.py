@@ -6,15 +6,16 @@ import argparse
 import asyncio
 import os
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from measure_support import hit, measure_settings
 from sqlalchemy import select, text
 
 from gipkit.db import Database
-from measure.models import RollupMark
+from measure.models import DayTotal, RollupMark
 from measure.rollup import command, marks
+from measure.rollup import totals as rollup_totals
 from measure.rollup.job import catch_up
 
 pytestmark = pytest.mark.anyio
@@ -198,3 +199,20 @@ def test_alive_says_whether_the_follower_passed_lately(tmp_path, monkeypatch, ca
     os.utime(beat, (old, old))
     assert command.command(args) == 1  # hung or stopped two minutes ago
     assert "120 s ago" in capsys.readouterr().err
+
+
+async def test_a_day_total_taken_back_to_nothing_is_deleted(session):
+    """Re-cutting visits can take a value's last visit of a day away (its page views counted on
+    other days): its row goes, so that a value nobody touched is never listed."""
+    day = date(2026, 3, 3)
+    kept = (day, "*", "all", "", 2, 5)
+    recut = (day, "*", "service", "10", 1, 0)
+
+    async def rows():
+        found = await session.execute(select(DayTotal.dim, DayTotal.visits, DayTotal.page_views))
+        return sorted(tuple(r) for r in found)
+
+    await rollup_totals.apply(session, site="920001", before=[], after=[kept, recut])
+    assert await rows() == [("all", 2, 5), ("service", 1, 0)]
+    await rollup_totals.apply(session, site="920001", before=[recut], after=[])
+    assert await rows() == [("all", 2, 5)]

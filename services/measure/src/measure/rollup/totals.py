@@ -23,16 +23,24 @@ _TABLE = DayTotal.__table__  # type: ignore[attr-defined]
 Fact = tuple[date, str, str, str, int, int]
 Key = tuple[str, str, date, str]  # uai, dim, day, value
 
+# The upsert tells which rows it brought back to nothing (rare: a late hit that re-cuts visits),
+# so that the delete runs only then, on those keys — not a second pass over every key.
 _PG_ADD = """
-INSERT INTO day_totals AS t (site, uai, dim, day, value, visits, page_views, visitors)
-SELECT %(site)s, r.uai, r.dim, r.day, r.value, r.visits, r.page_views, r.visitors
-FROM unnest(%(uai)s::text::varchar[], %(dim)s::text::varchar[], %(day)s::text::date[],
-            %(value)s::text::varchar[], %(visits)s::text::int[], %(page_views)s::text::int[],
-            %(visitors)s::text::int[]) AS r(uai, dim, day, value, visits, page_views, visitors)
-ON CONFLICT (site, uai, dim, day, value) DO UPDATE SET
-    visits = t.visits + excluded.visits,
-    page_views = t.page_views + excluded.page_views,
-    visitors = t.visitors + excluded.visitors
+WITH added AS (
+    INSERT INTO day_totals AS t (site, uai, dim, day, value, visits, page_views, visitors)
+    SELECT %(site)s, r.uai, r.dim, r.day, r.value, r.visits, r.page_views, r.visitors
+    FROM unnest(%(uai)s::text::varchar[], %(dim)s::text::varchar[], %(day)s::text::date[],
+                %(value)s::text::varchar[], %(visits)s::text::int[],
+                %(page_views)s::text::int[], %(visitors)s::text::int[])
+        AS r(uai, dim, day, value, visits, page_views, visitors)
+    ON CONFLICT (site, uai, dim, day, value) DO UPDATE SET
+        visits = t.visits + excluded.visits,
+        page_views = t.page_views + excluded.page_views,
+        visitors = t.visitors + excluded.visitors
+    RETURNING t.uai, t.dim, t.day, t.value, t.visits, t.page_views, t.visitors
+)
+SELECT uai, dim, day, value FROM added
+WHERE visits = 0 AND page_views = 0 AND visitors = 0
 """
 _PG_DROP_EMPTY = """
 DELETE FROM day_totals AS t
@@ -54,6 +62,16 @@ def deltas(before: Iterable[Fact], after: Iterable[Fact]) -> dict[Key, list[int]
     return {k: v for k, v in found.items() if any(v)}
 
 
+def _columns(site: str, keys: list[Key]) -> dict[str, str]:
+    return {
+        "site": site,
+        "uai": text_array(k[0] for k in keys),
+        "dim": text_array(k[1] for k in keys),
+        "day": text_array(k[2].isoformat() for k in keys),
+        "value": text_array(k[3] for k in keys),
+    }
+
+
 async def apply(
     session: AsyncSession, *, site: str, before: Iterable[Fact], after: Iterable[Fact]
 ) -> None:
@@ -62,19 +80,14 @@ async def apply(
         return
     keys = sorted(changes)
     if is_postgres(session):
-        columns = {
-            "site": site,
-            "uai": text_array(k[0] for k in keys),
-            "dim": text_array(k[1] for k in keys),
-            "day": text_array(k[2].isoformat() for k in keys),
-            "value": text_array(k[3] for k in keys),
-        }
+        columns = _columns(site, keys)
         numbers = {
             name: int_array(changes[k][i] for k in keys)
             for i, name in enumerate(("visits", "page_views", "visitors"))
         }
-        await fetch(session, _PG_ADD, {**columns, **numbers})
-        await fetch(session, _PG_DROP_EMPTY, columns)
+        emptied = await fetch(session, _PG_ADD, {**columns, **numbers})
+        if emptied:
+            await fetch(session, _PG_DROP_EMPTY, _columns(site, [tuple(row) for row in emptied]))
         return
     insert = sqlite.insert(_TABLE)
     upsert = insert.on_conflict_do_update(
