@@ -926,6 +926,7 @@ async def load_part(
     directory = StaticDirectory(projects=[p.project() for p in ALL_PROJECTS])
     settings = settings_for(calendar)
     database = Database.from_url(URL)
+    store_module.stage_on_connect(database)  # as the service's own connections
     partitions = Partitions()
     timers, profile = Timers(), cProfile.Profile()
     loaded, batches, stopped = 0, 0, False

@@ -16,6 +16,7 @@ from measure.hits.partitions import Partitions
 from measure.hits.router import router as hits_router
 from measure.hits.schemas import HitIn
 from measure.hits.service import Ingestion
+from measure.hits.store import stage_on_connect
 from measure.indicators.router import router as indicators_router
 from measure.retention.router import router as retention_router
 from measure.rollup import worker
@@ -28,6 +29,7 @@ async def _start(app: FastAPI) -> None:
         app.state.directory = TenantsDirectory(
             app.state.peers["tenants"], ttl=app.state.settings.directory_ttl_seconds
         )
+    stage_on_connect(app.state.db)
     app.state.writers = Writers.for_database(app.state.db)
     app.state.partitions = Partitions()
     now = utcnow()

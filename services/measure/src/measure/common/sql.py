@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
 
 
 def text_array(values: Iterable[str]) -> str:
@@ -34,11 +35,16 @@ def int_array(values: Iterable[int]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
+async def pooled_connection(session: AsyncSession) -> PoolProxiedConnection:
+    """The session's connection as the pool holds it: its `info` lasts as long as the
+    database connection itself."""
+    connection = await session.connection()
+    return await connection.get_raw_connection()
+
+
 async def driver_connection(session: AsyncSession) -> Any:
     """The session's own psycopg connection, in the session's transaction."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
+    driver = (await pooled_connection(session)).driver_connection
     assert driver is not None
     return driver
 

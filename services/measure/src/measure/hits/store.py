@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gipkit.db import Database
 from measure.common.dbdialect import (
     bulk_insert,
     chunks,
@@ -25,7 +26,7 @@ from measure.common.dbdialect import (
     insert_ignoring_conflicts,
     is_postgres,
 )
-from measure.common.sql import driver_connection, fetch, text_array
+from measure.common.sql import fetch, pooled_connection, text_array
 from measure.hits.prepare import PreparedHit
 from measure.models import Hit, HitConflict, HitKey
 from measure.rollup import marks
@@ -155,12 +156,40 @@ def _pg_copy_text(hits: list[PreparedHit]) -> str:
     )
 
 
+# The pooled connection's info says its staging table was made when it connected.
+_STAGED = "measure.hit_batch"
+
+
+def _create_staging(dbapi_connection: Any, record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_PG_STAGING)
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
+    record.info[_STAGED] = True
+
+
+def stage_on_connect(db: Database) -> None:
+    """Every connection `db` opens on PostgreSQL makes its staging table at once, committed:
+    a batch then goes without the `CREATE … IF NOT EXISTS` round trip. A connection opened
+    otherwise (tests share one) makes it with its first batch, in that batch's transaction
+    (so a rollback takes it away with the batch, and the next one makes it again). Like any
+    temporary table, it wants the database's own sessions: no transaction-pooling proxy."""
+    engine = db.engine.sync_engine
+    if engine.dialect.name == "postgresql" and not event.contains(
+        engine, "connect", _create_staging
+    ):
+        event.listen(engine, "connect", _create_staging)
+
+
 async def _pg_write_new(
     session: AsyncSession, hits: list[PreparedHit], now: datetime
 ) -> list[tuple[Any, ...]]:
-    driver = await driver_connection(session)
-    async with driver.cursor() as cursor:
-        await cursor.execute(_PG_STAGING)
+    pooled = await pooled_connection(session)
+    async with pooled.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        if not pooled.info.get(_STAGED):
+            await cursor.execute(_PG_STAGING)
         async with cursor.copy(_PG_COPY) as copy:
             await copy.write(_pg_copy_text(hits))
         await cursor.execute(_PG_WRITE, {"now": now}, prepare=True)
