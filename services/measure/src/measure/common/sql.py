@@ -18,15 +18,17 @@ from sqlalchemy.pool import PoolProxiedConnection
 
 def text_array(values: Iterable[str]) -> str:
     """A PostgreSQL array literal of `values`, each quoted (backslash and quote escaped)."""
+    items = list(values)
+    if not items:
+        return "{}"
+    # Most batches hold no quote or backslash: one join and one replace, in C, instead of a
+    # test per value. NUL separates them meanwhile: PostgreSQL text cannot hold it, so a value
+    # carrying one (the count tells) takes the quoting path and is refused by the server.
+    joined = "\x00".join(items)
+    if '"' not in joined and "\\" not in joined and joined.count("\x00") == len(items) - 1:
+        return '{"' + joined.replace("\x00", '","') + '"}'
     return (
-        "{"
-        + ",".join(
-            '"'
-            + (v.replace("\\", "\\\\").replace('"', '\\"') if ("\\" in v or '"' in v) else v)
-            + '"'
-            for v in values
-        )
-        + "}"
+        "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in items) + "}"
     )
 
 

@@ -19,6 +19,8 @@ from measure.models import VisitorPresence
 
 DAYS = 366
 EMPTY = "0" * DAYS
+EMPTY_BYTES = EMPTY.encode()
+ZERO, ONE = ord("0"), ord("1")
 _TABLE = VisitorPresence.__table__  # type: ignore[attr-defined]
 
 # (visitor, day, uai, dim, value) of a fact with a page view
@@ -54,6 +56,13 @@ FROM unnest(%(school_year)s::text::int[], %(uai)s::text::varchar[], %(dim)s::tex
 WHERE p.site = %(site)s AND p.school_year = r.school_year AND p.uai = r.uai
   AND p.dim = r.dim AND p.value = r.value AND p.visitor = r.visitor
 """
+_PG_ADD = """
+INSERT INTO visitor_presence (site, school_year, uai, dim, value, visitor, days)
+SELECT %(site)s, r.school_year, r.uai, r.dim, r.value, r.visitor, r.days::bit(366)
+FROM unnest(%(school_year)s::text::int[], %(uai)s::text::varchar[], %(dim)s::text::varchar[],
+            %(value)s::text::varchar[], %(visitor)s::text::varchar[], %(days)s::text::text[])
+    AS r(school_year, uai, dim, value, visitor, days)
+"""
 _PG_DROP = """
 DELETE FROM visitor_presence AS p
 USING unnest(%(school_year)s::text::int[], %(uai)s::text::varchar[], %(dim)s::text::varchar[],
@@ -71,13 +80,17 @@ def _moved(
 ) -> set[Key]:
     """Clear what `before` set, set what `after` sets; the keys touched."""
     touched: set[Key] = set()
-    for seen, flag in ((before, ord("0")), (after, ord("1"))):
+    places: dict[date, tuple[int, int]] = {}  # a batch's facts share a few days
+    for seen, flag in ((before, ZERO), (after, ONE)):
         for visitor, day, uai, dim, value in seen:
-            key = (school_year(day), uai, dim, value, visitor)
+            at = places.get(day)
+            if at is None:
+                at = places[day] = (school_year(day), place(day))
+            key = (at[0], uai, dim, value, visitor)
             string = strings.get(key)
             if string is None:
-                string = strings[key] = bytearray(EMPTY.encode())
-            string[place(day)] = flag
+                string = strings[key] = bytearray(EMPTY_BYTES)
+            string[at[1]] = flag
             touched.add(key)
     return touched
 
@@ -148,40 +161,35 @@ async def _apply_pg(
     after: list[Seen],
 ) -> None:
     """Only the strings that change are written (a visitor's new day touches a few of them):
-    existing ones updated in place, new ones copied in, emptied ones deleted."""
+    existing ones updated in place, new ones inserted, emptied ones deleted."""
     strings: dict[Key, bytearray] = {}
-    original: dict[Key, str] = {}
+    original: dict[Key, bytes] = {}
     rows = await fetch(session, _PG_READ, {"site": site, "visitor": text_array(visitors)})
     for year, uai, dim, value, visitor, days in rows:
         key = (year, uai, dim, value, visitor)
-        original[key] = days
-        strings[key] = bytearray(days.encode())
-    touched = _moved(strings, before, after)
-    changed = sorted(k for k in touched if strings[k].decode() != original.get(k))
-    updated = [k for k in changed if k in original and b"1" in strings[k]]
-    emptied = [k for k in changed if k in original and b"1" not in strings[k]]
-    added = [k for k in changed if k not in original and b"1" in strings[k]]
+        original[key] = stored = days.encode()
+        strings[key] = bytearray(stored)
+    updated: list[Key] = []
+    emptied: list[Key] = []
+    added: list[Key] = []
+    for key in sorted(_moved(strings, before, after)):  # sorted: every writer in one order
+        string, was = strings[key], original.get(key)
+        if string == was:
+            continue
+        seen = ONE in string
+        if was is None:
+            if seen:
+                added.append(key)
+        else:
+            (updated if seen else emptied).append(key)
     if updated:
-        await fetch(
-            session,
-            _PG_UPDATE,
-            {
-                **_key_columns(site, updated),
-                "days": text_array(strings[k].decode() for k in updated),
-            },
-        )
+        await fetch(session, _PG_UPDATE, {**_key_columns(site, updated), **_days(strings, updated)})
     if emptied:
         await fetch(session, _PG_DROP, _key_columns(site, emptied))
-    rows = [
-        {
-            "site": site,
-            "school_year": k[0],
-            "uai": k[1],
-            "dim": k[2],
-            "value": k[3],
-            "visitor": k[4],
-            "days": strings[k].decode(),
-        }
-        for k in added
-    ]
-    await bulk_insert(session, _TABLE, rows)
+    if added:
+        await fetch(session, _PG_ADD, {**_key_columns(site, added), **_days(strings, added)})
+
+
+def _days(strings: dict[Key, bytearray], keys: list[Key]) -> dict[str, str]:
+    # '0' and '1' need no quoting in an array literal.
+    return {"days": "{" + ",".join([strings[k].decode() for k in keys]) + "}"}

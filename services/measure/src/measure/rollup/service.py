@@ -21,8 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from measure.common.clock import day_start, paris_day
-from measure.common.dbdialect import bulk_insert, chunks
+from measure.common.dbdialect import bulk_insert, chunks, is_postgres
 from measure.common.method import VISIT_GAP, VisitorHit, facts
+from measure.common.sql import fetch, text_array
 from measure.models import Hit, VisitorDayFact
 from measure.rollup import ledger, presence, totals
 
@@ -51,10 +52,26 @@ Fact = tuple[str, date, str, str, str, int, int]
 _COLUMNS = (Hit.visitor, Hit.ts, Hit.uai, Hit.profile, Hit.service, Hit.device, Hit.os, Hit.inside)
 
 
+# PostgreSQL: the visitors as one array parameter of a prepared statement, rather than an
+# `IN (…)` list SQLAlchemy compiles again for every chunk; rows straight from the driver.
+_PG_READ = """
+SELECT h.visitor, h.ts, h.uai, h.profile, h.service, h.device, h.os, h.inside
+FROM hits AS h
+JOIN unnest(%(visitor)s::text::varchar[]) AS r(visitor) ON h.visitor = r.visitor
+WHERE h.site = %(site)s AND h.ts >= %(start)s AND h.ts < %(end)s
+ORDER BY h.visitor, h.ts
+"""
+
+
 async def _read(
     session: AsyncSession, site: str, visitors: list[str], start: datetime, end: datetime
 ) -> dict[str, list[VisitorHit]]:
     found: dict[str, list[VisitorHit]] = defaultdict(list)
+    if is_postgres(session):
+        params = {"site": site, "visitor": text_array(visitors), "start": start, "end": end}
+        for visitor, *columns in await fetch(session, _PG_READ, params):
+            found[visitor].append(VisitorHit(*columns))
+        return found
     for part in chunks(visitors, VISITOR_CHUNK):
         rows = await session.execute(
             select(*_COLUMNS)
