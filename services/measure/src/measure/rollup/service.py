@@ -83,6 +83,38 @@ async def _read(
     return found
 
 
+_PG_FORGET = """
+DELETE FROM visitor_day_facts AS f
+USING unnest(%(visitor)s::text::varchar[]) AS r(visitor)
+WHERE f.site = %(site)s AND f.visitor = r.visitor AND f.day >= %(start)s AND f.day < %(end)s
+RETURNING f.visitor, f.day, f.facts
+"""
+
+
+async def _forget(
+    session: AsyncSession, site: str, visitors: list[str], start: date, end: date
+) -> list[tuple[str, date, str]]:
+    """Delete the visitors' facts of days [start, end); the deleted (visitor, day, facts)."""
+    if is_postgres(session):
+        params = {"site": site, "visitor": text_array(visitors), "start": start, "end": end}
+        return [tuple(row) for row in await fetch(session, _PG_FORGET, params)]
+    table = VisitorDayFact.__table__  # type: ignore[attr-defined]
+    found: list[tuple[str, date, str]] = []
+    for part in chunks(visitors, VISITOR_CHUNK):
+        deleted = await session.execute(
+            delete(table)
+            .where(
+                table.c.site == site,
+                table.c.visitor.in_(part),
+                table.c.day >= start,
+                table.c.day < end,
+            )
+            .returning(table.c.visitor, table.c.day, table.c.facts)
+        )
+        found.extend(tuple(row) for row in deleted)
+    return found
+
+
 def widen(
     hits: list[VisitorHit], first: date, last: date, lo: datetime, hi: datetime
 ) -> Window | None:
@@ -136,19 +168,8 @@ async def refresh(session: AsyncSession, *, site: str, visitors: Mapping[str, se
     table = VisitorDayFact.__table__  # type: ignore[attr-defined]
     before: list[Fact] = []
     for (start, end), members in windows.items():
-        for part in chunks(members, VISITOR_CHUNK):
-            deleted = await session.execute(
-                delete(table)
-                .where(
-                    table.c.site == site,
-                    table.c.visitor.in_(part),
-                    table.c.day >= start,
-                    table.c.day < end,
-                )
-                .returning(table.c.visitor, table.c.day, table.c.facts)
-            )
-            for visitor, day, text in deleted:
-                before.extend((visitor, day, *share) for share in ledger.decode(text))
+        for visitor, day, text in await _forget(session, site, members, start, end):
+            before.extend((visitor, day, *share) for share in ledger.decode(text))
     after: list[Fact] = []
     rows: list[dict[str, object]] = []
     for (start, end), members in windows.items():
