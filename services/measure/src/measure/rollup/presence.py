@@ -18,8 +18,7 @@ from measure.common.sql import fetch, int_array, text_array
 from measure.models import VisitorPresence
 
 DAYS = 366
-EMPTY = "0" * DAYS
-EMPTY_BYTES = EMPTY.encode()
+EMPTY = b"0" * DAYS
 ZERO, ONE = ord("0"), ord("1")
 _TABLE = VisitorPresence.__table__  # type: ignore[attr-defined]
 
@@ -89,7 +88,7 @@ def _moved(
             key = (at[0], uai, dim, value, visitor)
             string = strings.get(key)
             if string is None:
-                string = strings[key] = bytearray(EMPTY_BYTES)
+                string = strings[key] = bytearray(EMPTY)
             string[at[1]] = flag
             touched.add(key)
     return touched
