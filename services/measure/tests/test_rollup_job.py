@@ -216,3 +216,47 @@ async def test_a_day_total_taken_back_to_nothing_is_deleted(session):
     assert await rows() == [("all", 2, 5), ("service", 1, 0)]
     await rollup_totals.apply(session, site="920001", before=[recut], after=[])
     assert await rows() == [("all", 2, 5)]
+
+
+def test_a_follower_process_gives_way_to_ingestion_on_the_cpu(tmp_path):
+    """`rollup --follow` runs at a lower CPU priority (`rollup_nice`): on cores it shares with
+    the API and PostgreSQL, hits are answered first and the figures catch up after."""
+    import subprocess
+    import sys
+
+    beat = tmp_path / "alive"
+    env = {
+        **os.environ,
+        "GIP_MEASURE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}",
+        "GIP_MEASURE_ROLLUP_HEARTBEAT_FILE": str(beat),
+        "GIP_MEASURE_ROLLUP_NICE": "7",
+        "GIP_MEASURE_LOG_LEVEL": "CRITICAL",
+    }
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "measure", "rollup", "--follow"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Its first pass (on a database without tables: failed, and outlived) touches the
+        # heartbeat; by then the priority is lowered.
+        deadline = time.monotonic() + 30
+        while not beat.exists() and follower.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert beat.exists(), "the follower made no pass"
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, follower.pid) == min(own + 7, 19)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=20)
+
+
+def test_the_priority_is_lowered_by_the_setting_and_0_leaves_it(monkeypatch):
+    lowered: list[int] = []
+    monkeypatch.setattr(command.os, "nice", lowered.append)
+    command.yield_the_cpu(measure_settings(rollup_nice=0))
+    assert lowered == []
+    command.yield_the_cpu(measure_settings(rollup_nice=5))
+    assert lowered == [5]

@@ -49,6 +49,10 @@ class Settings(ServiceSettings):
     # `rollup --follow` touches this file after every pass; `rollup --alive` (the worker's
     # health check) says whether it did so lately.
     rollup_heartbeat_file: Path = Path(tempfile.gettempdir()) / "measure-rollup.alive"
+    # `rollup --follow` lowers its CPU priority by this much (nice(2)): where it shares cores
+    # with the API and PostgreSQL, a burst of hits is answered first and the figures catch up
+    # on the idle CPU (`data_cutoff` says how far they go). 0 keeps the priority it was given.
+    rollup_nice: int = Field(10, ge=0, le=19)
     # `python -m measure demo`: where to post hits and as which ENT client.
     demo_url: str = "http://127.0.0.1:8000"
     demo_client_id: str = "demo-ent"

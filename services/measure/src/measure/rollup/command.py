@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 
@@ -50,7 +51,16 @@ async def follow(settings: Settings, db: Database, *, passes: int | None = None)
     return done
 
 
+def yield_the_cpu(settings: Settings) -> None:
+    """A follower gives way to ingestion on shared cores (`rollup_nice`); a one-off catch-up
+    keeps the priority of whoever ran it."""
+    if settings.rollup_nice:
+        os.nice(settings.rollup_nice)
+
+
 async def _run(settings: Settings, *, follow_on: bool) -> str:
+    if follow_on:
+        yield_the_cpu(settings)
     db = Database.from_url(settings.database_url)
     try:
         if follow_on:
