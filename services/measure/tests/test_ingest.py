@@ -225,6 +225,15 @@ async def test_inside_from_the_flag_or_the_networks(client, ent, session):
     assert sorted(inside) == ["inside", "inside", "inside", "outside", "unknown"]
 
 
+async def test_a_hit_waiting_for_its_networks_stays_the_first_of_its_event_id(client, ent, session):
+    """The first hit of an event id in a batch is the one taken, even when it is told inside by
+    its establishment's networks (fetched after the batch's other hits were checked)."""
+    batch = [hit(RECENT, event_id="twice", ip="192.0.2.10"), hit(RECENT, event_id="twice")]
+    answer = (await post(client, ent, batch)).json()
+    assert (answer["accepted"], answer["conflicts"]) == (1, 1)
+    assert (await session.execute(select(Hit.inside))).scalars().all() == ["inside"]
+
+
 async def test_user_agents_become_device_os_and_browser(client, ent, session):
     iphone = (
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

@@ -52,16 +52,14 @@ class PreparedHit:
     known_service: bool
     day: date  # the Paris day of `ts`: the visitor-day the rollup recomputes
     fingerprint: str = ""
+    ts_text: str = ""  # `ts` in ISO 8601, made once for the fingerprint and the COPY text
 
     def __post_init__(self) -> None:
+        if not self.ts_text:
+            self.ts_text = self.ts.isoformat()
         if not self.fingerprint:
-            self.fingerprint = self._fingerprint()
-
-    def _fingerprint(self) -> str:
-        """What "the same content" means for a replayed event id (no raw value enters it)."""
-        text = "\x1f".join(
-            (
-                self.ts.isoformat(),
+            self.fingerprint = fingerprint(
+                self.ts_text,
                 self.uai,
                 self.visitor,
                 self.profile,
@@ -72,8 +70,6 @@ class PreparedHit:
                 self.browser,
                 self.inside,
             )
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def row(self, received_at: datetime) -> dict[str, Any]:
         return {
@@ -91,6 +87,12 @@ class PreparedHit:
             "inside": self.inside,
             "received_at": received_at,
         }
+
+
+def fingerprint(*stored: str) -> str:
+    """What "the same content" means for a replayed event id: a hash of the stored columns
+    but the keys (no raw value enters it). Its text must never change: the ledger keeps it."""
+    return hashlib.sha256("\x1f".join(stored).encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -125,37 +127,69 @@ async def prepare(
     items: Sequence[Any], *, directory: Directory, principal: Principal, limits: Limits
 ) -> Prepared:
     out = Prepared()
-    checker = _Checker(directory=directory, principal=principal, limits=limits)
+    valid: list[tuple[int, HitIn]] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             reason = unreadable_reason(item) or "a hit is a JSON object"
             out.errors.append(ItemError(index=index, field="", reason=reason))
             continue
         try:
-            hit = HitIn.model_validate(item)
+            valid.append((index, HitIn.model_validate(item)))
         except ValidationError as exc:
             out.errors.extend(_field_errors(index, exc))
-            continue
-        prepared = await checker.check(index, hit)
-        if isinstance(prepared, ItemError):
-            out.errors.append(prepared)
+    checker = _Checker(directory=directory, principal=principal, limits=limits)
+    await checker.look_up_projects({hit.site for _, hit in valid})
+    checked = [checker.check(index, hit) for index, hit in valid]
+    # A hit whose establishment's networks were not known yet is checked again once they are
+    # (asked once per establishment): the hits keep their order, which decides which of two
+    # hits with one event id is the first.
+    waiting = [i for i, outcome in enumerate(checked) if outcome is NEEDS_NETWORKS]
+    if waiting:
+        await checker.look_up_networks({valid[i][1].uai for i in waiting})
+        for i in waiting:
+            checked[i] = checker.check(*valid[i])
+    for outcome in checked:
+        if isinstance(outcome, PreparedHit):
+            out.hits.append(outcome)
         else:
-            out.hits.append(prepared)
+            assert isinstance(outcome, ItemError)
+            out.errors.append(outcome)
     return out
 
 
+class _NeedsNetworks:
+    """A hit told inside or outside by its establishment's networks, not fetched yet."""
+
+
+NEEDS_NETWORKS = _NeedsNetworks()
+
+
 class _Checker:
-    """Checks one batch's hits. What repeats within a batch (its projects, their
-    establishments on a day, a person's pseudonym, an establishment's networks) is looked up
-    once per batch, not once per hit."""
+    """Checks one batch's hits, synchronously: what the directory knows is fetched before
+    (projects) or between two passes (networks), each once per batch. What repeats within a
+    batch (its establishments on a day, a person's pseudonym, an hour's Paris day) is worked
+    out once per batch, not once per hit."""
 
     def __init__(self, *, directory: Directory, principal: Principal, limits: Limits) -> None:
         self.directory, self.principal, self.limits = directory, principal, limits
+        self._latest = limits.now + limits.max_future
         self._projects: dict[str, Project | None] = {}
         self._attached: dict[tuple[str, str, date], bool] = {}
         self._visitors: dict[tuple[str, str, str], str] = {}
         self._networks: dict[str, list[Network]] = {}
         self._addresses: dict[str, Address | None] = {}
+        self._days: dict[int, tuple[date, str]] = {}
+
+    async def look_up_projects(self, sites: set[str]) -> None:
+        for site in sites:
+            project = await self.directory.project_by_site(site)
+            if project is not None and not may_send_for(self.principal, project):
+                project = None  # another organisation's project is answered as unknown
+            self._projects[site] = project
+
+    async def look_up_networks(self, uais: set[str]) -> None:
+        for uai in uais:
+            self._networks[uai] = await self.directory.networks(uai)
 
     def _address(self, text: str) -> Address | None:
         """`text` as an address; None if it is not one."""
@@ -166,13 +200,15 @@ class _Checker:
                 self._addresses[text] = None
         return self._addresses[text]
 
-    async def _project(self, site: str) -> Project | None:
-        if site not in self._projects:
-            project = await self.directory.project_by_site(site)
-            if project is not None and not may_send_for(self.principal, project):
-                project = None  # another organisation's project is answered as unknown
-            self._projects[site] = project
-        return self._projects[site]
+    def _day(self, ts: datetime) -> tuple[date, str]:
+        """The Paris day of `ts` (in UTC) and its school year. Paris is a whole number of hours
+        from UTC, so the UTC hour decides the day."""
+        hour = ts.toordinal() * 24 + ts.hour
+        found = self._days.get(hour)
+        if found is None:
+            day = paris_day(ts)
+            found = self._days[hour] = (day, school_year_of(day))
+        return found
 
     def _visitor(self, site: str, school_year: str, user: str) -> str:
         key = (site, school_year, user)
@@ -183,19 +219,20 @@ class _Checker:
             )
         return visitor
 
-    async def _inside(self, hit: HitIn, address: Address | None) -> str:
+    def _inside(self, hit: HitIn, address: Address | None) -> str | None:
+        """inside, outside or unknown; None while the establishment's networks are not known."""
         if hit.inside is not None:
             return "inside" if hit.inside else "outside"
         if address is None:
             return "unknown"
         networks = self._networks.get(hit.uai)
         if networks is None:
-            networks = self._networks[hit.uai] = await self.directory.networks(hit.uai)
+            return None
         if not networks:
             return "unknown"
         return "inside" if any(address in n for n in networks) else "outside"
 
-    async def check(self, index: int, hit: HitIn) -> PreparedHit | ItemError:
+    def check(self, index: int, hit: HitIn) -> PreparedHit | ItemError | _NeedsNetworks:
         limits = self.limits
         address = None
         if hit.ip is not None:
@@ -203,20 +240,20 @@ class _Checker:
             if address is None:
                 return ItemError(index=index, field="ip", reason="not an IPv4 or IPv6 address")
         ts = hit.ts.astimezone(limits.now.tzinfo)
-        if ts > limits.now + limits.max_future:
+        if ts > self._latest:
             seconds = int(limits.max_future.total_seconds())
             return ItemError(index=index, field="ts", reason=f"more than {seconds} s in the future")
         if ts < limits.oldest:
             return ItemError(
                 index=index, field="ts", reason="older than the retention window of raw hits"
             )
-        project = await self._project(hit.site)
+        project = self._projects[hit.site]
         if project is None:
             # Another organisation's project is answered as unknown: its existence is not told.
             return ItemError(
                 index=index, field="site", reason="no ENT project of yours has this site id"
             )
-        day = paris_day(ts)
+        day, school_year = self._day(ts)
         key = (hit.site, hit.uai, day)
         attached = self._attached.get(key)
         if attached is None:
@@ -227,6 +264,9 @@ class _Checker:
                 field="uai",
                 reason=f"not attached to project {project.slug} on {day.isoformat()}",
             )
+        inside = self._inside(hit, address)
+        if inside is None:
+            return NEEDS_NETWORKS
         service, known = service_code(hit.service)
         client = classify(hit.user_agent)
         return PreparedHit(
@@ -235,14 +275,14 @@ class _Checker:
             event_id=hit.event_id,
             ts=ts,
             uai=hit.uai,
-            visitor=self._visitor(hit.site, school_year_of(day), hit.user),
+            visitor=self._visitor(hit.site, school_year, hit.user),
             profile=hit.profile,
             service=service,
             page=hit.page,
             device=client.device,
             os=client.os,
             browser=client.browser,
-            inside=await self._inside(hit, address),
+            inside=inside,
             known_service=known,
             day=day,
         )

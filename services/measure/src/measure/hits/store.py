@@ -138,7 +138,7 @@ def _pg_copy_text(hits: list[PreparedHit]) -> str:
                     h.site,
                     h.event_id,
                     h.fingerprint,
-                    h.ts.isoformat(),
+                    h.ts_text,
                     h.uai,
                     h.visitor,
                     h.profile,
