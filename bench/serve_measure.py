@@ -116,6 +116,7 @@ def main(config_path: str) -> int:
         retention_months=config["retention_months"],
         log_level=config.get("log_level", "INFO"),
         rollup_in_process=config.get("rollup_in_process", True),
+        gc_freeze=True,  # as `python -m measure serve` (env test would leave it off)
     )
     configure_logging(settings.log_level)
     app = create(settings)

@@ -65,3 +65,36 @@ async def test_cors_from_settings(tmp_path, tokens):
         headers={"Origin": "https://console.gip.fr", "Access-Control-Request-Method": "GET"},
     )
     assert r.headers["access-control-allow-origin"] == "https://console.gip.fr"
+
+
+@pytest.fixture
+def restored_collector():
+    """Whatever a test does to the garbage collector is undone after it."""
+    import gc
+
+    threshold = gc.get_threshold()
+    yield gc
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+@pytest.mark.parametrize(("gc_freeze", "settles"), [(None, False), (True, True), (False, False)])
+async def test_a_started_service_settles_its_heap_but_not_in_tests(
+    tmp_path, tokens, restored_collector, gc_freeze, settles
+):
+    """Outside tests (env test, where apps come and go in one process) a service freezes its
+    startup heap out of the collector's sight and collects its youngest generation less often."""
+    from gipkit.heap import YOUNG_THRESHOLD
+
+    gc = restored_collector
+    gc.unfreeze()
+    app = build(tmp_path, tokens, gc_freeze=gc_freeze)
+    async with app.router.lifespan_context(app):
+        frozen, young = gc.get_freeze_count(), gc.get_threshold()[0]
+    assert (frozen > 10_000, young == YOUNG_THRESHOLD) == (settles, settles)
+
+
+def test_settings_settle_the_heap_outside_tests_unless_told():
+    assert ServiceSettings(env="dev").settles_heap
+    assert not ServiceSettings(env="test").settles_heap
+    assert not ServiceSettings(env="dev", gc_freeze=False).settles_heap

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
+from gipkit import heap
 from gipkit.auth import JWKSCache, TokenVerifier
 from gipkit.db import Database
 from gipkit.errors import ServiceUnavailable, install_error_handlers, problem_responses
@@ -123,6 +124,8 @@ def create_app(
                 stack.push_async_callback(app.state.peers[peer].aclose)
             for hook in startup:
                 await hook(app)
+            if settings.settles_heap:
+                heap.settle()
             try:
                 yield
             finally:

@@ -65,6 +65,14 @@ class ServiceSettings(BaseSettings):
     port: int = 8000
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
+    # After startup, the heap that lives as long as the process is frozen out of the cyclic
+    # collector's sight (gipkit.heap). None: on, but in tests, where apps start and stop many
+    # times in one process and what a freeze keeps would never be freed.
+    gc_freeze: bool | None = None
+
+    @property
+    def settles_heap(self) -> bool:
+        return self.env != "test" if self.gc_freeze is None else self.gc_freeze
 
     @property
     def issuer(self) -> str:

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 
+from gipkit import heap
 from gipkit.db import Database
 from measure.rollup.job import catch_up, run_once
 from measure.settings import Settings
@@ -64,6 +65,8 @@ async def _run(settings: Settings, *, follow_on: bool) -> str:
     db = Database.from_url(settings.database_url)
     try:
         if follow_on:
+            if settings.settles_heap:
+                heap.settle()  # a long-running process, as the API's (gipkit.heap)
             done = await follow(settings, db)
         else:
             done = await catch_up(db, batch=settings.rollup_batch_marks)
