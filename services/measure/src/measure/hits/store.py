@@ -256,9 +256,9 @@ async def store(session: AsyncSession, hits: list[PreparedHit], *, now: datetime
             status[position] = CONFLICT
             _conflict(session, hit, now)
     # In key order: concurrent batches lock ledger rows in the same order (no deadlock).
-    candidates = [hits[first[k]] for k in sorted(first)]
-    new = await _write_new(session, candidates, now)
-    replayed = [k for k in sorted(first) if k not in new]
+    keys = sorted(first)
+    new = await _write_new(session, [hits[first[k]] for k in keys], now)
+    replayed = [k for k in keys if k not in new]
     known = await _known_fingerprints(session, replayed)
     for key in replayed:
         position = first[key]
