@@ -34,7 +34,7 @@ EXPECTED_KINDS = {
     "HorizontalPodAutoscaler": 2,
     "CronJob": 2,
     "Ingress": 1,
-    "NetworkPolicy": 5,
+    "NetworkPolicy": 6,
     "Cluster": 1,
     "Database": 4,
     "Keycloak": 1,
@@ -370,6 +370,19 @@ def test_every_reference_resolves(dev_docs):
     assert "username" in secrets[keycloak["bootstrapAdmin"]["user"]["secret"]]
 
 
+def _selects(selector: dict, labels: dict) -> bool:
+    """Whether a label selector (matchLabels, matchExpressions In/NotIn) selects `labels`."""
+    if not selector.get("matchLabels", {}).items() <= labels.items():
+        return False
+    for expr in selector.get("matchExpressions", []):
+        value = labels.get(expr["key"])
+        if expr["operator"] == "In" and value not in expr["values"]:
+            return False
+        if expr["operator"] == "NotIn" and value in expr["values"]:
+            return False
+    return True
+
+
 def test_settings_and_network_policies_follow_the_call_dag(infra, dev_docs):
     deployments = _app_deployments(dev_docs)
     for name, deployment in deployments.items():
@@ -385,11 +398,20 @@ def test_settings_and_network_policies_follow_the_call_dag(infra, dev_docs):
             assert url == f"http://{peer}:{infra.ports[peer]}", url
         assert env["GIP_IDP_URL"] == "http://gip-keycloak-service:8080"
         assert env["GIP_ENV"] == "dev"
+    every_policy = list(_of_kind(dev_docs, "NetworkPolicy").values())
     policies = {
         p["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: p
-        for p in _of_kind(dev_docs, "NetworkPolicy").values()
+        for p in every_policy
+        if "app.kubernetes.io/component" not in p["spec"]["podSelector"]["matchLabels"]
     }
     assert set(policies) == set(infra.apps)
+    # A worker (no port, called by nobody) is closed to every connection: a policy of its own
+    # with no ingress rule selects it, and no policy that lets traffic in does.
+    deployments_all = _of_kind(dev_docs, "Deployment")
+    for worker in WORKERS:
+        labels = deployments_all[worker]["spec"]["template"]["metadata"]["labels"]
+        selecting = [p for p in every_policy if _selects(p["spec"]["podSelector"], labels)]
+        assert selecting and all(p["spec"].get("ingress") == [] for p in selecting), worker
     for callee, policy in policies.items():
         callers = {caller for caller, callees in infra.calls.items() if callee in callees}
         allowed: set[str] = set()
