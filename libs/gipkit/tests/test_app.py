@@ -1,9 +1,12 @@
+import gc
+
 import httpx
 import pytest
 from fastapi import APIRouter
 
 from gipkit.app import create_app
 from gipkit.auth import PrincipalDep
+from gipkit.heap import YOUNG_THRESHOLD
 from gipkit.settings import ServiceSettings
 from gipkit.testing.database import fresh_database_url
 from gipkit.testing.peers import healthy_peer
@@ -70,10 +73,8 @@ async def test_cors_from_settings(tmp_path, tokens):
 @pytest.fixture
 def restored_collector():
     """Whatever a test does to the garbage collector is undone after it."""
-    import gc
-
     threshold = gc.get_threshold()
-    yield gc
+    yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
 
@@ -84,9 +85,6 @@ async def test_a_started_service_settles_its_heap_but_not_in_tests(
 ):
     """Outside tests (env test, where apps come and go in one process) a service freezes its
     startup heap out of the collector's sight and collects its youngest generation less often."""
-    from gipkit.heap import YOUNG_THRESHOLD
-
-    gc = restored_collector
     gc.unfreeze()
     app = build(tmp_path, tokens, gc_freeze=gc_freeze)
     async with app.router.lifespan_context(app):

@@ -5,6 +5,8 @@ job holds it waits, so the job cannot delete a mark for hits it never saw."""
 import argparse
 import asyncio
 import os
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -221,9 +223,6 @@ async def test_a_day_total_taken_back_to_nothing_is_deleted(session):
 def test_a_follower_process_gives_way_to_ingestion_on_the_cpu(tmp_path):
     """`rollup --follow` runs at a lower CPU priority (`rollup_nice`): on cores it shares with
     the API and PostgreSQL, hits are answered first and the figures catch up after."""
-    import subprocess
-    import sys
-
     beat = tmp_path / "alive"
     env = {
         **os.environ,

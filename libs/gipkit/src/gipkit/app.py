@@ -124,8 +124,7 @@ def create_app(
                 stack.push_async_callback(app.state.peers[peer].aclose)
             for hook in startup:
                 await hook(app)
-            if settings.settles_heap:
-                heap.settle()
+            heap.settle_for(settings)
             try:
                 yield
             finally:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gc
 
+from gipkit.settings import ServiceSettings
+
 # Allocations (net of frees) before a youngest-generation collection; CPython's own is 700.
 YOUNG_THRESHOLD = 10_000
 
@@ -25,3 +27,9 @@ def settle() -> None:
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, oldest)
+
+
+def settle_for(settings: ServiceSettings) -> None:
+    """`settle`, unless the settings say not to (`gc_freeze`; off by default in tests)."""
+    if settings.settles_heap:
+        settle()

@@ -60,13 +60,12 @@ def yield_the_cpu(settings: Settings) -> None:
 
 
 async def _run(settings: Settings, *, follow_on: bool) -> str:
-    if follow_on:
-        yield_the_cpu(settings)
     db = Database.from_url(settings.database_url)
     try:
         if follow_on:
-            if settings.settles_heap:
-                heap.settle()  # a long-running process, as the API's (gipkit.heap)
+            # A long-running process, as the API's: it yields the CPU and settles its heap.
+            yield_the_cpu(settings)
+            heap.settle_for(settings)
             done = await follow(settings, db)
         else:
             done = await catch_up(db, batch=settings.rollup_batch_marks)
