@@ -7,6 +7,8 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from gateway.console.deps import COOKIE
+from gateway.console.sessions import COOKIE, LOGIN_COOKIE
 
 pytestmark = pytest.mark.anyio
 
@@ -120,13 +122,17 @@ async def test_login_uses_pkce_and_sets_a_safe_cookie(console, idp):
     assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == query["code_challenge"]
     assert done.status_code == 303
     assert done.headers["location"] == "/console/admin/members"
-    cookie = done.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}=")
+    set_cookies = done.headers.get_list("set-cookie")
+    # The login's own cookie is cleared; the session's is set.
+    assert any(c.startswith(f"{LOGIN_COOKIE}.") and "Max-Age=0" in c for c in set_cookies)
+    (cookie,) = [c for c in set_cookies if c.startswith(f"{COOKIE}=")]
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie
     assert "Path=/console" in cookie
     assert "Secure" in cookie  # env=test: only `dev` runs on plain http
-    assert "the-code" not in cookie and "refresh-1" not in cookie
+    # Sealed: neither the tokens nor anything of them can be read from it.
+    for secret in ("the-code", "refresh-1", "id-token-1", "hds-admin", "eyJ"):
+        assert secret not in cookie
 
 
 async def test_a_callback_cannot_be_replayed(console, idp):
@@ -207,3 +213,153 @@ async def test_vendor_assets_are_served(console):
     response = await client.get("/console/static/vendor/uPlot.iife.min.js")
     assert response.status_code == 200
     assert (await client.get("/console/static/vendor/../../etc/passwd")).status_code == 404
+
+
+# --- sessions live in sealed cookies: any replica, and a restarted one, serves them ---------
+
+
+class Replicas(httpx.AsyncBaseTransport):
+    """A load balancer in front of gateway replicas: each request goes to the next one."""
+
+    def __init__(self, *apps: Any) -> None:
+        self.transports = [
+            httpx.ASGITransport(app=app, client=("203.0.113.7", 51000)) for app in apps
+        ]
+        self.served: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        replica = len(self.served) % len(self.transports)
+        self.served.append(replica)
+        return await self.transports[replica].handle_async_request(request)
+
+
+@contextlib.asynccontextmanager
+async def replicas(gateway, idp, *cookie_secrets: str):
+    idp_url = f"http://127.0.0.1:{idp.server_address[1]}"
+    async with contextlib.AsyncExitStack() as stack:
+        apps = [
+            await stack.enter_async_context(gateway(idp_url=idp_url, console_cookie_secret=secret))
+            for secret in cookie_secrets
+        ]
+        balancer = Replicas(*apps)
+        client = httpx.AsyncClient(transport=balancer, base_url="https://gateway.test")
+        async with client:
+            yield client, balancer, apps
+
+
+SHARED = "a-secret-every-replica-holds-0123456789"
+
+
+async def test_a_session_is_served_by_every_replica(gateway, idp):
+    async with replicas(gateway, idp, SHARED, SHARED) as (client, balancer, _):
+        await log_in(client, idp)  # the login begins on one replica, its callback on the other
+        pages = [await client.get("/console/") for _ in range(4)]
+    assert balancer.served == [0, 1, 0, 1, 0, 1]
+    assert [p.status_code for p in pages] == [200] * 4
+
+
+async def test_a_session_outlives_the_replica_that_opened_it(gateway, idp):
+    async with replicas(gateway, idp, SHARED) as (client, _, _):
+        await log_in(client, idp)
+        kept = client.cookies
+    async with replicas(gateway, idp, SHARED) as (client, _, _):  # a new process
+        client.cookies = kept
+        assert (await client.get("/console/")).status_code == 200
+
+
+async def test_a_cookie_sealed_with_another_secret_is_refused_and_cleared(gateway, idp):
+    async with replicas(gateway, idp, SHARED) as (client, _, _):
+        await log_in(client, idp)
+        kept = client.cookies
+    async with replicas(gateway, idp, "another-secret-0123456789abcdefghij") as (client, _, _):
+        client.cookies = kept
+        response = await client.get("/console/")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/console/login")
+    assert any(
+        c.startswith(f"{COOKIE}=") and "Max-Age=0" in c
+        for c in response.headers.get_list("set-cookie")
+    )
+
+
+async def test_a_large_session_is_split_over_several_cookies(gateway, idp):
+    # A realm with many groups makes a large access token; a browser keeps 4 KB a cookie.
+    groups = [f"/members/{uuid.uuid4()}" for _ in range(150)]
+    idp.claims = {**idp.claims, "groups": groups}
+    idp.expires_in = 30  # the next page refreshes it
+    async with replicas(gateway, idp, SHARED, SHARED) as (client, _, _):
+        _, done = await log_in(client, idp)
+        set_cookies = done.headers.get_list("set-cookie")
+        chunks = [c.split("=", 1)[0] for c in set_cookies if c.startswith(COOKIE + "=")]
+        chunks += sorted(c.split("=", 1)[0] for c in set_cookies if c.startswith(COOKIE + "."))
+        assert len(chunks) >= 2
+        assert chunks == [COOKIE] + [f"{COOKIE}.{n}" for n in range(1, len(chunks))]
+        assert all(len(c) < 4000 for c in set_cookies)
+        # Read whole by the other replica, and refreshed into a small token there: the
+        # session's tail cookies are cleared.
+        idp.claims = {"roles": ["member-admin"], "organization": ["hds"]}
+        page = await client.get("/console/")
+        assert page.status_code == 200
+        assert idp.forms[-1]["grant_type"] == "refresh_token"
+        set_cookies = page.headers.get_list("set-cookie")
+        cleared = [c.split("=", 1)[0] for c in set_cookies if "Max-Age=0" in c]
+        assert sorted(cleared) == chunks[1:]
+        assert (await client.get("/console/")).status_code == 200
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_idle_session_ends_and_an_active_one_is_kept_alive(console, idp):
+    app, client = console
+    clock = Clock()
+    app.state.console_sessions.clock = clock
+    await log_in(client, idp)
+    quiet = await client.get("/console/")
+    assert quiet.status_code == 200
+    assert "set-cookie" not in quiet.headers  # seen a moment ago: not sealed again
+    clock.now += 120
+    active = await client.get("/console/")
+    assert active.status_code == 200
+    assert any(c.startswith(f"{COOKIE}=") for c in active.headers.get_list("set-cookie"))
+    ttl = app.state.settings.console_session_seconds
+    clock.now += ttl - 1  # idle just under the lifetime since the last re-seal: still open
+    assert (await client.get("/console/")).status_code == 200
+    clock.now += ttl + 1
+    response = await client.get("/console/")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/console/login")
+
+
+async def test_a_login_left_pending_too_long_is_refused(console, idp):
+    app, client = console
+    clock = Clock()
+    app.state.console_sessions.clock = clock
+    start = await client.get("/console/login")
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    clock.now += 601
+    late = await client.get(f"/console/auth/callback?code=the-code&state={state}")
+    assert late.status_code == 400
+    assert idp.forms == []  # the code was never exchanged
+
+
+async def test_a_callback_needs_the_browser_that_began_the_login(console, idp):
+    _, client = console
+    start = await client.get("/console/login")
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    client.cookies.clear()  # another browser, handed the callback URL
+    other = await client.get(f"/console/auth/callback?code=the-code&state={state}")
+    assert other.status_code == 400
+    assert idp.forms == []
+
+
+async def test_a_visitor_without_a_session_is_sent_no_cookie(console):
+    _, client = console
+    response = await client.get("/console/")
+    assert response.status_code == 303
+    assert "set-cookie" not in response.headers

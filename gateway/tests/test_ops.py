@@ -69,10 +69,29 @@ def test_settings_defaults_and_environment(monkeypatch):
     assert configured.peer_billing == "http://billing:8002"
 
 
+PRODUCTION = {"env": "production", "idp_url": "https://sso.gip-mesure.fr"}
+
+
 def test_production_needs_no_client_secret_for_the_gateway():
-    settings = Settings(env="production", idp_url="https://sso.gip-mesure.fr")
-    assert settings.secrets() == []
+    cookie_secret = "s" * 32
+    settings = Settings(**PRODUCTION, console_cookie_secret=cookie_secret)
+    assert [s.get_secret_value() for s in settings.secrets()] == [cookie_secret]
     assert settings.database_url == ""
+
+
+@pytest.mark.parametrize(
+    ("secret", "refusal"),
+    [
+        (None, "a development secret is configured"),  # the default
+        ("dev-only-change-me", "a development secret is configured"),
+        ("", "a secret is empty"),
+        ("too-short-for-a-key", "at least 32 characters"),
+    ],
+)
+def test_production_refuses_a_weak_console_cookie_secret(secret, refusal):
+    given = {} if secret is None else {"console_cookie_secret": secret}
+    with pytest.raises(ValueError, match=refusal):
+        Settings(**PRODUCTION, **given)
 
 
 def test_command_line_offers_serve():

@@ -27,8 +27,8 @@ EXPECTED_KINDS = {
     "Namespace": 1,
     "ConfigMap": 6,  # gip-common + one per app
     # dev overlay only: 5 database roles, 4 service clients, keycloak admin, measure's
-    # pseudonym secret
-    "Secret": 11,
+    # pseudonym secret, the console's cookie secret
+    "Secret": 12,
     "Deployment": 6,  # one per app, and measure's rollup worker
     "Service": 5,
     "HorizontalPodAutoscaler": 2,
@@ -262,6 +262,15 @@ def test_every_measure_process_gets_the_pseudonym_secret(dev_docs):
             env = {e["name"]: e for e in c.get("env", [])}
             ref = env["GIP_MEASURE_PSEUDONYM_SECRET"]["valueFrom"]["secretKeyRef"]
             assert ref == {"name": "gip-measure-pseudonym", "key": "secret"}, owner
+
+
+def test_every_gateway_replica_gets_the_same_console_cookie_secret(dev_docs):
+    # Console sessions are sealed into cookies that any replica must open.
+    [container] = _app_deployments(dev_docs)["gateway"]["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container.get("env", [])}
+    ref = env["GIP_GATEWAY_CONSOLE_COOKIE_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "gip-console-cookie", "key": "secret"}
+    assert "gip-console-cookie" in _of_kind(dev_docs, "Secret")
 
 
 def test_cronjobs(dev_docs):

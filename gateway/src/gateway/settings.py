@@ -1,6 +1,8 @@
 """The gateway's settings: `GIP_GATEWAY_*` for its own values, `GIP_PEER_*` for the services."""
 
-from pydantic import Field, SecretStr
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from gipkit.settings import ServiceSettings
@@ -40,8 +42,18 @@ class Settings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8000"
     console_client_id: str = "gip-console"
     console_session_seconds: int = Field(8 * 3600, ge=60)
+    # Seals console sessions into their cookies (AES-GCM under a key derived from it): every
+    # replica must share it; changing it logs every console user out.
+    console_cookie_secret: SecretStr = SecretStr("dev-only-change-me")
 
     def secrets(self) -> list[SecretStr]:
-        """The gateway verifies tokens and forwards them; it holds no client secret of its own
-        (the base class would otherwise refuse its empty `client_secret` in production)."""
-        return []
+        """The console's cookie secret. The gateway verifies tokens and forwards them: it holds
+        no client secret (the base class would otherwise refuse its empty `client_secret` in
+        production)."""
+        return [self.console_cookie_secret]
+
+    @model_validator(mode="after")
+    def _cookie_secret_strength(self) -> Settings:
+        if self.env == "production" and len(self.console_cookie_secret.get_secret_value()) < 32:
+            raise ValueError("GIP_GATEWAY_CONSOLE_COOKIE_SECRET: at least 32 characters")
+        return self

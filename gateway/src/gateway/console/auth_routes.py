@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import secrets
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
-from gateway.console.deps import COOKIE, CsrfSessionDep, oidc, store
+from gateway.console.deps import CsrfSessionDep, cookies, oidc
 from gateway.console.oidc import OIDCError, pkce_pair
 from gateway.console.pages import render
+from gateway.console.sessions import SessionTokens
 from gipkit.errors import Unauthorized
 
 router = APIRouter(prefix="/console")
@@ -28,7 +28,9 @@ def _safe_next(path: str | None) -> str:
 async def login(request: Request, next: Annotated[str | None, Query()] = None) -> RedirectResponse:
     verifier, challenge = pkce_pair()
     nonce = secrets.token_urlsafe(16)
-    state = store(request).begin_login(verifier=verifier, nonce=nonce, next_path=_safe_next(next))
+    state = cookies(request).begin_login(
+        request, verifier=verifier, nonce=nonce, next_path=_safe_next(next)
+    )
     url = oidc(request).authorize_url(state=state, nonce=nonce, challenge=challenge)
     return RedirectResponse(url, status_code=303)
 
@@ -39,8 +41,8 @@ async def callback(
     code: Annotated[str | None, Query()] = None,
     state: Annotated[str | None, Query()] = None,
     error: Annotated[str | None, Query()] = None,
-):  # type: ignore[no-untyped-def]
-    pending = store(request).finish_login(state or "")
+) -> Response:
+    pending = cookies(request).finish_login(request, state or "")
     if error or not code or pending is None:
         return render(
             request,
@@ -52,10 +54,11 @@ async def callback(
             action=("/console/login", "Se connecter"),
         )
     try:
-        tokens = await oidc(request).exchange_code(
+        grant = await oidc(request).exchange_code(
             request.app.state.proxy.client, code=code, verifier=pending.verifier
         )
-        principal = await request.app.state.verifier.verify(tokens.access_token)
+        # A session is opened only for a token this platform accepts.
+        await request.app.state.verifier.verify(grant.access_token)
     except (OIDCError, Unauthorized):
         return render(
             request,
@@ -67,31 +70,21 @@ async def callback(
             "Veuillez réessayer dans quelques instants.",
             action=("/console/login", "Réessayer"),
         )
-    session = store(request).create(
-        principal=principal,
-        access_token=tokens.access_token,
-        access_expires_at=time.time() + tokens.expires_in,
-        refresh_token=tokens.refresh_token,
-        id_token=tokens.id_token,
+    jar = cookies(request)
+    session = SessionTokens.new(
+        access_token=grant.access_token,
+        access_expires_at=jar.clock() + grant.expires_in,
+        refresh_token=grant.refresh_token,
+        id_token=grant.id_token,
+        now=jar.clock(),
     )
-    response = RedirectResponse(pending.next_path, status_code=303)
-    settings = request.app.state.settings
-    response.set_cookie(
-        COOKIE,
-        session.id,
-        httponly=True,
-        samesite="lax",
-        secure=settings.env != "dev",
-        path="/console",
-        max_age=int(store(request).ttl),
-    )
-    return response
+    jar.save(request, session)
+    return RedirectResponse(pending.next_path, status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request, session: CsrfSessionDep) -> RedirectResponse:
-    store(request).drop(session.id)
-    # Ends the IdP session too, then the IdP sends the browser back to the console.
-    response = RedirectResponse(oidc(request).end_session_url(session.id_token), status_code=303)
-    response.delete_cookie(COOKIE, path="/console")
-    return response
+    cookies(request).clear(request)
+    # Ends the IdP session too (its refresh token with it), then the IdP sends the browser
+    # back to the console.
+    return RedirectResponse(oidc(request).end_session_url(session.id_token), status_code=303)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,16 +10,15 @@ from fastapi import Depends, Form, Request
 
 from gateway.console.errors import ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient, OIDCError
-from gateway.console.sessions import ConsoleSession, SessionStore
+from gateway.console.sessions import ConsoleSession, SessionCookies
 from gipkit.errors import Unauthorized
 
-COOKIE = "gip_console"
 # Refresh this long before the access token expires, so a page never calls an API with a
 # token that dies on the way.
 REFRESH_MARGIN_SECONDS = 60
 
 
-def store(request: Request) -> SessionStore:
+def cookies(request: Request) -> SessionCookies:
     return request.app.state.console_sessions  # type: ignore[no-any-return]
 
 
@@ -34,25 +32,37 @@ def _next_path(request: Request) -> str:
 
 
 async def current_session(request: Request) -> ConsoleSession:
-    session = store(request).get(request.cookies.get(COOKIE))
-    if session is None:
+    jar = cookies(request)
+    tokens = jar.read(request)
+    if tokens is None:
+        jar.clear(request)
         raise LoginRequired(_next_path(request))
-    if session.access_expires_at - time.time() < REFRESH_MARGIN_SECONDS:
-        if not session.refresh_token:
-            store(request).drop(session.id)
+    changed = jar.idle_for_a_while(tokens)
+    if tokens.access_expires_at - jar.clock() < REFRESH_MARGIN_SECONDS:
+        if not tokens.refresh_token:
+            jar.clear(request)
             raise LoginRequired(_next_path(request))
         try:
-            tokens = await oidc(request).refresh(
-                request.app.state.proxy.client, refresh_token=session.refresh_token
+            fresh = await oidc(request).refresh(
+                request.app.state.proxy.client, refresh_token=tokens.refresh_token
             )
-            principal = await request.app.state.verifier.verify(tokens.access_token)
-        except (OIDCError, Unauthorized) as exc:
-            store(request).drop(session.id)
+        except OIDCError as exc:
+            jar.clear(request)
             raise LoginRequired(_next_path(request)) from exc
-        session.access_token = tokens.access_token
-        session.access_expires_at = time.time() + tokens.expires_in
-        session.refresh_token = tokens.refresh_token or session.refresh_token
-        session.principal = principal
+        tokens.access_token = fresh.access_token
+        tokens.access_expires_at = jar.clock() + fresh.expires_in
+        tokens.refresh_token = fresh.refresh_token or tokens.refresh_token
+        changed = True
+    try:
+        # Who the user is comes from the access token, verified on every request like any
+        # API call's: the cookie only carries it.
+        principal = await request.app.state.verifier.verify(tokens.access_token)
+    except Unauthorized as exc:
+        jar.clear(request)
+        raise LoginRequired(_next_path(request)) from exc
+    if changed:
+        jar.save(request, tokens)
+    session = ConsoleSession.of(tokens, principal)
     request.state.console_session = session
     return session
 

@@ -1,4 +1,4 @@
-"""Mounts the console on the gateway: routes, static files, session store, error pages."""
+"""Mounts the console on the gateway: routes, static files, session cookies, error pages."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from gateway.console import admin, auth_routes, member, router
+from gateway.console.cookie_writer import CookieWriter
 from gateway.console.errors import ApiError, ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient
 from gateway.console.pages import render
-from gateway.console.sessions import SessionStore
+from gateway.console.sealing import Sealer
+from gateway.console.sessions import SessionCookies
 from gipkit.errors import NotFound
 
 HERE = Path(__file__).parent
@@ -36,7 +38,13 @@ async def vendor_file(name: str) -> Response:
 def install_console(app: FastAPI) -> None:
     settings = app.state.settings
     public = settings.public_url.rstrip("/")
-    app.state.console_sessions = SessionStore(ttl_seconds=settings.console_session_seconds)
+    app.state.console_sessions = SessionCookies(
+        sealer=Sealer(settings.console_cookie_secret.get_secret_value()),
+        ttl_seconds=settings.console_session_seconds,
+        # Only `dev` serves the console over plain http.
+        secure=settings.env != "dev",
+    )
+    app.add_middleware(CookieWriter)
     app.state.console_oidc = OIDCClient(
         issuer=settings.issuer,
         backchannel=f"{settings.idp_url.rstrip('/')}/realms/{settings.realm}",
