@@ -40,7 +40,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy libs/gipkit/src
+	$(VENV)/bin/mypy libs/gipkit/src services/*/src gateway/src
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .

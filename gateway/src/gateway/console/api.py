@@ -11,6 +11,7 @@ from opentelemetry import propagate
 
 from gateway.console.errors import ApiError, LoginRequired
 from gateway.console.sessions import ConsoleSession
+from gateway.proxy import Proxy
 from gateway.routing import resolve
 from gipkit.context import request_id_var
 
@@ -19,7 +20,7 @@ class ConsoleApi:
     def __init__(self, request: Request, session: ConsoleSession) -> None:
         self.page = request
         self.session = session
-        self.proxy = request.app.state.proxy
+        self.proxy: Proxy = request.app.state.proxy
 
     def _url(self, path: str) -> httpx.URL:
         route = resolve(path)

@@ -43,7 +43,7 @@ def key_text(length: int) -> String:
     pseudonyms, codes) are ASCII, compared byte by byte rather than through the database's
     locale (strcoll), which made every index insert and lookup dearer (migration 0009). SQLite
     compares bytes already."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class TableBase(SQLModel, registry=table_registry):

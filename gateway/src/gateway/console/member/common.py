@@ -5,7 +5,7 @@ the one-line confirmations after a successful form."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -156,7 +156,7 @@ async def stream_document(
     read it: its 403/404 reach the user as they are."""
     upstream = await api.download(path, accept=accept, read_timeout=DOCUMENT_READ_TIMEOUT)
 
-    async def body():  # type: ignore[no-untyped-def]
+    async def body() -> AsyncIterator[bytes]:
         try:
             async for chunk in upstream.aiter_bytes():
                 yield chunk

@@ -47,9 +47,12 @@ class Changes(BaseModel):
     shares: dict[str, int] | None = None
 
     def members_concerned(self) -> set[str]:
-        return {c.slug for c in self.join} | {
-            c.member for c in (*self.leave, *self.subscribe, *self.cancel)
-        }
+        others: tuple[Leave | Subscribe | Cancel, ...] = (
+            *self.leave,
+            *self.subscribe,
+            *self.cancel,
+        )
+        return {c.slug for c in self.join} | {c.member for c in others}
 
 
 class WhatIfError(ValueError):

@@ -61,7 +61,7 @@ def _limiter(request: Request, per_minute: int) -> PerMinute:
     limiter = getattr(request.app.state, "collect_limiter", None)
     if limiter is None:
         limiter = request.app.state.collect_limiter = PerMinute(per_minute)
-    return limiter  # type: ignore[no-any-return]
+    return limiter
 
 
 @router.get(

@@ -13,7 +13,9 @@ from measure.common.sql import driver_connection
 
 
 def is_postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    bind = session.bind
+    assert bind is not None  # every session here is made by a bound sessionmaker
+    return bind.dialect.name == "postgresql"
 
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Any:

@@ -121,7 +121,11 @@ async def run_demo(settings: Settings, *, base_url: str, idp_url: str, say: Say 
         (this_year, today - timedelta(days=1), 1.0),
     ]
     admin_token = await _token(idp_url, *ADMIN)
-    common = {"base_url": base_url, "timeout": 120.0, "transport": RetryAfterTransport()}
+    common: dict[str, Any] = {
+        "base_url": base_url,
+        "timeout": 120.0,
+        "transport": RetryAfterTransport(),
+    }
     async with httpx.AsyncClient(
         headers={"Authorization": f"Bearer {admin_token}"}, **common
     ) as admin:

@@ -19,6 +19,8 @@ from datetime import datetime
 from measure.hits.prepare import PreparedHit
 
 Write = Callable[[list[PreparedHit], datetime], Awaitable[list[str]]]
+# A request's hits, its time, and where its statuses go once committed.
+Waiting = tuple[list[PreparedHit], datetime, "asyncio.Future[list[str]]"]
 
 
 class Arrival:
@@ -40,7 +42,7 @@ class GroupCommit:
         self._write = write
         self._max_hits = max_hits
         self._gather_seconds = gather_seconds
-        self._waiting: list[tuple[list[PreparedHit], datetime, asyncio.Future[list[str]]]] = []
+        self._waiting: list[Waiting] = []
         self._draining: asyncio.Task[None] | None = None
         self._coming = 0
         self._changed = asyncio.Event()
@@ -86,8 +88,9 @@ class GroupCommit:
             except TimeoutError:
                 return
 
-    def _next_group(self) -> list[tuple[list[PreparedHit], datetime, asyncio.Future[list[str]]]]:
-        group, size = [], 0
+    def _next_group(self) -> list[Waiting]:
+        group: list[Waiting] = []
+        size = 0
         while self._waiting and (not group or size + len(self._waiting[0][0]) <= self._max_hits):
             entry = self._waiting.pop(0)
             group.append(entry)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, event, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from gipkit.db import Database
 from measure.common.dbdialect import (
@@ -193,7 +194,8 @@ async def _pg_write_new(
         async with cursor.copy(_PG_COPY) as copy:
             await copy.write(_pg_copy_text(hits))
         await cursor.execute(_PG_WRITE, {"now": now}, prepare=True)
-        return await cursor.fetchall()
+        rows: list[tuple[Any, ...]] = await cursor.fetchall()
+        return rows
 
 
 async def _write_new(
@@ -231,13 +233,14 @@ async def _known_fingerprints(
         rows = await fetch(session, _PG_FINGERPRINTS, params)
         return {(site, event_id): fingerprint for site, event_id, fingerprint in rows}
     found: dict[tuple[str, str], str] = {}
+    site, event_id = col(HitKey.site), col(HitKey.event_id)
     for part in chunks(keys, 500):
-        rows = await session.execute(
-            select(HitKey.site, HitKey.event_id, HitKey.fingerprint).where(
-                or_(*(and_(HitKey.site == s, HitKey.event_id == e) for s, e in part))
+        result = await session.execute(
+            select(site, event_id, col(HitKey.fingerprint)).where(
+                or_(*(and_(site == s, event_id == e) for s, e in part))
             )
         )
-        found.update({(r.site, r.event_id): r.fingerprint for r in rows})
+        found.update({(r.site, r.event_id): r.fingerprint for r in result})
     return found
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Text, case, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from measure.models import DayTotal as T
 from measure.models import VisitorPresence as P
@@ -43,7 +44,9 @@ def _key(by: str, buckets: Buckets) -> Any:
     if by == "day":
         return T.day
     if by == "bucket":
-        return case(*((T.day.between(a, b), literal(k)) for k, a, b in buckets), else_=literal(""))
+        return case(
+            *((col(T.day).between(a, b), literal(k)) for k, a, b in buckets), else_=literal("")
+        )
     return literal("")
 
 
@@ -63,18 +66,23 @@ async def _sums(session: AsyncSession, q: Query) -> Found:
     key = _key(q.by, q.buckets).label("key")
     statement = (
         select(
-            T.site,
+            col(T.site),
             key,
             func.sum(T.visits).label("visits"),
             func.sum(T.page_views).label("page_views"),
             func.sum(T.visitors).label("visitors"),
         )
-        .where(T.uai == q.uai, T.dim == q.dim, T.day >= q.start, T.day <= q.end)
+        .where(
+            col(T.uai) == q.uai,
+            col(T.dim) == q.dim,
+            col(T.day) >= q.start,
+            col(T.day) <= q.end,
+        )
         # By the output column's name: bound literals in a repeated CASE would not match.
         .group_by(T.site, *(() if q.by == "total" else (text("key"),)))
     )
     if q.sites is not None:
-        statement = statement.where(T.site.in_(list(q.sites)))
+        statement = statement.where(col(T.site).in_(list(q.sites)))
     found: Found = {}
     for row in await session.execute(statement):
         k = row.key.isoformat() if isinstance(row.key, date) else str(row.key)
@@ -101,9 +109,9 @@ def _seen(first: date, last: date) -> Any:
 async def _uniques(session: AsyncSession, q: Query) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = defaultdict(int)
     for year, first, last in _school_years(q.start, q.end):
-        where = [P.school_year == year, P.uai == q.uai, P.dim == q.dim]
+        where = [col(P.school_year) == year, col(P.uai) == q.uai, col(P.dim) == q.dim]
         if q.sites is not None:
-            where.append(P.site.in_(list(q.sites)))
+            where.append(col(P.site).in_(list(q.sites)))
         if q.by == "bucket":
             parts = [
                 (k, max(a, first), min(b, last))
@@ -116,15 +124,17 @@ async def _uniques(session: AsyncSession, q: Query) -> dict[tuple[str, str], int
                 func.sum(case((_seen(a, b), 1), else_=0)).label(f"b{i}")
                 for i, (_, a, b) in enumerate(parts)
             ]
-            rows = await session.execute(select(P.site, *counts).where(*where).group_by(P.site))
+            rows = await session.execute(
+                select(col(P.site), *counts).where(*where).group_by(P.site)
+            )
             for row in rows:
                 for i, (k, _, _) in enumerate(parts):
                     found[(row.site, k)] += int(getattr(row, f"b{i}") or 0)
             continue
         by_value = q.by == "value"
-        key = (P.value if by_value else literal("")).label("key")
+        key = (col(P.value) if by_value else literal("")).label("key")
         statement = (
-            select(P.site, key, func.count().label("n"))
+            select(col(P.site), key, func.count().label("n"))
             .where(*where, _seen(first, last))
             .group_by(P.site, *((P.value,) if by_value else ()))
         )

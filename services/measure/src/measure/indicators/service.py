@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +62,7 @@ async def _groups(
     end: date,
     keys: Iterable[tuple[str, date, date]] | None,
 ) -> tuple[dict[str, Counts], set[str]]:
-    common = {"sites": where.sites, "uai": where.uai, "start": start, "end": end}
+    common: dict[str, Any] = {"sites": where.sites, "uai": where.uai, "start": start, "end": end}
     if group_by is GroupBy.day:
         return _sum(await repository.aggregate(session, dim=ALL, by="day", **common))
     if group_by in (GroupBy.week, GroupBy.month):
@@ -100,7 +101,7 @@ async def indicators(
     now = utcnow()
     waiting = await marks.oldest(session, sites=where.sites)
     cutoff = min(now, waiting) if waiting is not None else now
-    common = {"sites": where.sites, "uai": where.uai, "dim": ALL, "by": "total"}
+    common: dict[str, Any] = {"sites": where.sites, "uai": where.uai, "dim": ALL, "by": "total"}
     totals, sites = _sum(await repository.aggregate(session, start=start, end=end, **common))
     previous: PreviousPeriod | None = None
     p_start, p_end = year_before(start), year_before(end)
@@ -128,7 +129,7 @@ async def indicators(
                 before, _ = await _groups(session, where, group_by, p_start, p_end, None)
         keys = _expected_keys(group_by, start, end)
         extra = sorted((set(found) | set(before)) - set(keys) - {""})
-        labels = LABELS.get(group_by.value, {})
+        labels: Mapping[str, str] = LABELS.get(group_by.value, {})
         for key in keys + extra:
             groups.append(
                 Group(

@@ -173,7 +173,7 @@ async def _apply_pg(
     added: list[Key] = []
     for key in sorted(_moved(strings, before, after)):  # sorted: every writer in one order
         string, was = strings[key], original.get(key)
-        if string == was:
+        if was is not None and string == was:  # `is not None`: the same test, for mypy
             continue
         seen = ONE in string
         if was is None:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from measure.common.clock import day_start, paris_day
 from measure.common.dbdialect import bulk_insert, chunks, is_postgres
@@ -49,7 +50,16 @@ def _hit(row: object) -> VisitorHit:
 
 # (visitor, day, uai, dim, value, visits, page_views): a visitor-day's share of one figure
 Fact = tuple[str, date, str, str, str, int, int]
-_COLUMNS = (Hit.visitor, Hit.ts, Hit.uai, Hit.profile, Hit.service, Hit.device, Hit.os, Hit.inside)
+_COLUMNS = (
+    col(Hit.visitor),
+    col(Hit.ts),
+    col(Hit.uai),
+    col(Hit.profile),
+    col(Hit.service),
+    col(Hit.device),
+    col(Hit.os),
+    col(Hit.inside),
+)
 
 
 # PostgreSQL: the visitors as one array parameter of a prepared statement, rather than an
@@ -75,8 +85,13 @@ async def _read(
     for part in chunks(visitors, VISITOR_CHUNK):
         rows = await session.execute(
             select(*_COLUMNS)
-            .where(Hit.site == site, Hit.visitor.in_(part), Hit.ts >= start, Hit.ts < end)
-            .order_by(Hit.visitor, Hit.ts)
+            .where(
+                col(Hit.site) == site,
+                col(Hit.visitor).in_(part),
+                col(Hit.ts) >= start,
+                col(Hit.ts) < end,
+            )
+            .order_by(col(Hit.visitor), col(Hit.ts))
         )
         for row in rows:
             found[row.visitor].append(_hit(row))

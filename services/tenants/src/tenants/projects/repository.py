@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, exists
+from sqlalchemy import ColumnElement, exists
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from tenants.common.pagination import PageRequest
 from tenants.establishments.models import Establishment
@@ -91,7 +92,7 @@ async def funder_rows(session: AsyncSession, project_id: int) -> list[ProjectFun
     return list((await session.exec(query)).all())
 
 
-def _overlapping(establishment_id: int, start: date, end: date | None) -> Select:  # type: ignore[type-arg]
+def _overlapping(establishment_id: int, start: date, end: date | None) -> Select[Membership, str]:
     """Memberships of the establishment whose period meets [start, end] (None: no end)."""
     query = select(Membership, Project.slug).join(
         Project, col(Project.id) == col(Membership.project_id)
@@ -115,7 +116,7 @@ async def overlapping(
 ) -> tuple[Membership, str] | None:
     query = _overlapping(establishment_id, start, end)
     if other_than is not None:
-        query = query.where(Membership.id != other_than)
+        query = query.where(col(Membership.id) != other_than)
     row = (await session.exec(query.order_by(col(Membership.valid_from)))).first()
     return (row[0], row[1]) if row else None
 

@@ -55,10 +55,13 @@ async def _set_funders(
     for row in await repository.funder_rows(session, project.id or 0):
         await session.delete(row)
     await session.flush()
+    assert project.id is not None  # flushed or loaded: it has its id
     for slug in wanted:
+        member_id = found[slug].id
+        assert member_id is not None  # loaded: it has its id
         session.add(
             ProjectFunder(
-                project_id=project.id, member_id=found[slug].id, responsible=slug == responsible
+                project_id=project.id, member_id=member_id, responsible=slug == responsible
             )
         )
 
@@ -135,6 +138,7 @@ async def attach(*, session: AsyncSession, project: Project, data: MembershipCre
     )
     if clash is not None:
         raise _overlap_conflict(data.uai, *clash)
+    assert project.id is not None  # loaded: it has its id
     membership = Membership(
         project_id=project.id, establishment_id=establishment.id, valid_from=data.valid_from
     )
