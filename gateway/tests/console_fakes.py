@@ -38,6 +38,7 @@ class Console:
     mock: respx.MockRouter
     peers: dict[str, str]
     claims: dict[str, Any] = field(default_factory=dict)
+    nonce: str = ""  # sent by the last authorization request
 
     def url(self, service: str, path: str) -> str:
         return f"{self.peers[service]}{path}"
@@ -50,7 +51,8 @@ class Console:
         if organization is not None:
             self.claims["organization"] = organization
         start = await self.client.get("/console/login?next=/console/")
-        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        query = parse_qs(urlsplit(start.headers["location"]).query)
+        state, self.nonce = query["state"][0], query["nonce"][0]
         done = await self.client.get(f"/console/auth/callback?code=c&state={state}")
         assert done.status_code == 303, done.text
 
@@ -72,9 +74,17 @@ async def console(gateway, tokens, peers) -> AsyncIterator[Console]:
                     access = tokens.mint(
                         client_id="gip-console", username="someone", **console.claims
                     )
+                    id_token = tokens.mint(
+                        client_id="gip-console", aud="gip-console", typ="ID", nonce=console.nonce
+                    )
                     return httpx.Response(
                         200,
-                        json={"access_token": access, "expires_in": 300, "token_type": "Bearer"},
+                        json={
+                            "access_token": access,
+                            "id_token": id_token,
+                            "expires_in": 300,
+                            "token_type": "Bearer",
+                        },
                     )
 
                 mock.post(TOKEN_URL).mock(side_effect=token)

@@ -33,6 +33,10 @@ class TokenEndpoint(ThreadingHTTPServer):
         self.claims: dict[str, Any] = {"roles": ["member-admin"], "organization": ["hds"]}
         self.expires_in = 300
         self.refuse = False
+        self.nonce = ""  # sent by the last authorization request (`log_in` puts it here)
+        self.id_claims: dict[str, Any] = {}  # put into the ID token over the right ones
+        self.send_id_token = True
+        self.id_tokens: list[str] = []
 
 
 class _TokenHandler(BaseHTTPRequestHandler):
@@ -52,9 +56,16 @@ class _TokenHandler(BaseHTTPRequestHandler):
                 "access_token": access,
                 "expires_in": self.server.expires_in,
                 "refresh_token": "refresh-1",
-                "id_token": "id-token-1",
                 "token_type": "Bearer",
             }
+            if self.server.send_id_token:
+                id_claims = {"aud": "gip-console", "typ": "ID", "nonce": self.server.nonce}
+                body["id_token"] = self.server.tokens.mint(
+                    client_id="gip-console",
+                    username="hds-admin",
+                    **{**id_claims, **self.server.id_claims},
+                )
+                self.server.id_tokens.append(body["id_token"])
             status = 200
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -98,6 +109,7 @@ async def log_in(client, idp, next_path="/console/"):
     assert start.status_code == 303
     auth = urlsplit(start.headers["location"])
     query = {k: v[0] for k, v in parse_qs(auth.query).items()}
+    idp.nonce = query["nonce"]
     done = await client.get(f"/console/auth/callback?code=the-code&state={query['state']}")
     return query, done
 
@@ -131,7 +143,7 @@ async def test_login_uses_pkce_and_sets_a_safe_cookie(console, idp):
     assert "Path=/console" in cookie
     assert "Secure" in cookie  # env=test: only `dev` runs on plain http
     # Sealed: neither the tokens nor anything of them can be read from it.
-    for secret in ("the-code", "refresh-1", "id-token-1", "hds-admin", "eyJ"):
+    for secret in ("the-code", "refresh-1", "hds-admin", "eyJ"):
         assert secret not in cookie
 
 
@@ -178,7 +190,7 @@ async def test_logout_needs_the_csrf_token_and_ends_the_idp_session(console, idp
     assert out.status_code == 303
     target = urlsplit(out.headers["location"])
     assert target.path.endswith("/protocol/openid-connect/logout")
-    assert parse_qs(target.query)["id_token_hint"] == ["id-token-1"]
+    assert parse_qs(target.query)["id_token_hint"] == [idp.id_tokens[0]]
     assert (await client.get("/console/")).status_code == 303  # the session is gone
 
 
@@ -363,3 +375,25 @@ async def test_a_visitor_without_a_session_is_sent_no_cookie(console):
     response = await client.get("/console/")
     assert response.status_code == 303
     assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "id_token",
+    [
+        {"nonce": "the-nonce-of-another-login"},
+        {"aud": "gip-api"},  # issued for another client
+        {"iss": "http://another-idp.test/realms/gip"},
+        None,  # none at all
+    ],
+)
+async def test_a_login_needs_an_id_token_for_this_login(console, idp, id_token):
+    _, client = console
+    if id_token is None:
+        idp.send_id_token = False
+    else:
+        idp.id_claims = id_token
+    _, done = await log_in(client, idp)
+    assert done.status_code == 400
+    assert "Connexion interrompue" in done.text
+    assert not any(c.startswith(f"{COOKIE}=") for c in done.headers.get_list("set-cookie"))
+    assert (await client.get("/console/")).status_code == 303

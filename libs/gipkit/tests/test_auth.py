@@ -51,6 +51,18 @@ async def test_bad_claims_are_refused(tokens, claims, message):
         await tokens.verifier().verify(token)
 
 
+async def test_claims_of_a_token_issued_for_another_audience(tokens):
+    # An OpenID Connect ID token is issued for the client that asked for it, not for the API.
+    id_token = tokens.mint(aud="gip-console", nonce="n-1", typ="ID")
+    verifier = tokens.verifier()
+    claims = await verifier.claims(id_token, audience="gip-console")
+    assert claims["nonce"] == "n-1"
+    with pytest.raises(Unauthorized, match=r"(?i)audience"):
+        await verifier.verify(id_token)  # not an access token of this API
+    with pytest.raises(Unauthorized, match=r"(?i)audience"):
+        await verifier.claims(tokens.mint(), audience="gip-console")
+
+
 async def test_exp_is_required(tokens):
     payload = {"iss": TEST_ISSUER, "aud": TEST_AUDIENCE, "sub": "x"}
     token = jwt.encode(payload, tokens.private_key, algorithm="RS256", headers={"kid": tokens.kid})

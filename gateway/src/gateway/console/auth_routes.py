@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from gateway.console.deps import CsrfSessionDep, cookies, oidc
 from gateway.console.oidc import OIDCError, pkce_pair
 from gateway.console.pages import render
 from gateway.console.sessions import SessionTokens
+from gipkit.auth import TokenVerifier
 from gipkit.errors import Unauthorized
 
 router = APIRouter(prefix="/console")
@@ -44,21 +46,15 @@ async def callback(
 ) -> Response:
     pending = cookies(request).finish_login(request, state or "")
     if error or not code or pending is None:
-        return render(
-            request,
-            "message.html",
-            None,
-            status_code=400,
-            title="Connexion interrompue",
-            message="La connexion n'a pas abouti ou a expiré. Veuillez recommencer.",
-            action=("/console/login", "Se connecter"),
-        )
+        return _interrupted(request)
+    client = oidc(request)
+    verifier: TokenVerifier = request.app.state.verifier
     try:
-        grant = await oidc(request).exchange_code(
+        grant = await client.exchange_code(
             request.app.state.proxy.client, code=code, verifier=pending.verifier
         )
-        # A session is opened only for a token this platform accepts.
-        await request.app.state.verifier.verify(grant.access_token)
+        # A session is opened only for a token this platform accepts …
+        await verifier.verify(grant.access_token)
     except (OIDCError, Unauthorized):
         return render(
             request,
@@ -70,6 +66,10 @@ async def callback(
             "Veuillez réessayer dans quelques instants.",
             action=("/console/login", "Réessayer"),
         )
+    # … issued for this very login: the ID token carries the nonce sent with it (OpenID
+    # Connect Core §3.1.3.7), so a code obtained for another login is not taken.
+    if not await _id_token_matches(verifier, grant.id_token, client.client_id, pending.nonce):
+        return _interrupted(request)
     jar = cookies(request)
     session = SessionTokens.new(
         access_token=grant.access_token,
@@ -80,6 +80,30 @@ async def callback(
     )
     jar.save(request, session)
     return RedirectResponse(pending.next_path, status_code=303)
+
+
+def _interrupted(request: Request) -> Response:
+    return render(
+        request,
+        "message.html",
+        None,
+        status_code=400,
+        title="Connexion interrompue",
+        message="La connexion n'a pas abouti ou a expiré. Veuillez recommencer.",
+        action=("/console/login", "Se connecter"),
+    )
+
+
+async def _id_token_matches(
+    verifier: TokenVerifier, id_token: str | None, client_id: str, nonce: str
+) -> bool:
+    if not id_token:
+        return False
+    try:
+        claims = await verifier.claims(id_token, audience=client_id)
+    except Unauthorized:
+        return False
+    return hmac.compare_digest(str(claims.get("nonce", "")), nonce)
 
 
 @router.post("/logout", include_in_schema=False)

@@ -200,6 +200,13 @@ class TokenVerifier:
         return principal
 
     async def _verify(self, token: str) -> tuple[Principal, float]:
+        claims = await self.claims(token)
+        return principal_from_claims(claims, token), float(claims["exp"])
+
+    async def claims(self, token: str, *, audience: str | None = None) -> dict[str, Any]:
+        """The claims of `token`, once its signature, `exp`, `iss` and `aud` are checked:
+        `aud` is this verifier's audience unless another is given (an OpenID Connect ID token
+        is issued for the client that asked for it)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -218,7 +225,7 @@ class TokenVerifier:
                 token,
                 key=key,
                 algorithms=[alg],
-                audience=self.audience,
+                audience=audience or self.audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},
@@ -227,7 +234,7 @@ class TokenVerifier:
             raise Unauthorized("token expired") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}") from exc
-        return principal_from_claims(claims, token), float(claims["exp"])
+        return claims
 
 
 _bearer = HTTPBearer(auto_error=False, description="Access token of realm `gip`")
