@@ -264,6 +264,13 @@ def test_every_measure_process_gets_the_pseudonym_secret(dev_docs):
             assert ref == {"name": "gip-measure-pseudonym", "key": "secret"}, owner
 
 
+def test_the_ingress_takes_the_console_session_cookies(dev_docs):
+    # Up to MAX_CHUNKS Set-Cookie headers of CHUNK_CHARS each, past nginx's 4k default.
+    annotations = _of_kind(dev_docs, "Ingress")["gateway"]["metadata"]["annotations"]
+    size = annotations["nginx.ingress.kubernetes.io/proxy-buffer-size"]
+    assert size.endswith("k") and int(size[:-1]) * 1024 >= 5 * 4096
+
+
 def test_every_gateway_replica_gets_the_same_console_cookie_secret(dev_docs):
     # Console sessions are sealed into cookies that any replica must open.
     [container] = _app_deployments(dev_docs)["gateway"]["spec"]["template"]["spec"]["containers"]
