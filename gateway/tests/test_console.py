@@ -294,6 +294,28 @@ async def test_a_cookie_sealed_with_another_secret_is_refused_and_cleared(gatewa
     )
 
 
+async def test_a_rotated_secret_keeps_sessions_open_and_reseals_them(gateway, idp):
+    async with replicas(gateway, idp, SHARED) as (client, _, _):
+        await log_in(client, idp)
+        kept = client.cookies
+    new = "the-secret-after-the-rotation-0123456789"
+    idp_url = f"http://127.0.0.1:{idp.server_address[1]}"
+    async with gateway(
+        idp_url=idp_url, console_cookie_secret=new, console_cookie_previous_secret=SHARED
+    ) as app:
+        app.state.console_sessions.clock = lambda: time.time() + 120  # due for a re-seal
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 51000))
+        async with httpx.AsyncClient(transport=transport, base_url="https://gateway.test") as c:
+            c.cookies = kept
+            page = await c.get("/console/")
+            resealed = c.cookies
+    assert page.status_code == 200
+    # Sealed anew with the new secret: a gateway that no longer holds the old one opens it.
+    async with replicas(gateway, idp, new) as (client, _, _):
+        client.cookies = resealed
+        assert (await client.get("/console/")).status_code == 200
+
+
 async def test_a_large_session_is_split_over_several_cookies(gateway, idp):
     # A realm with many groups makes a large access token; a browser keeps 4 KB a cookie.
     groups = [f"/members/{uuid.uuid4()}" for _ in range(150)]

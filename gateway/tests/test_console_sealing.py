@@ -53,3 +53,13 @@ def test_a_truncated_value_does_not_open():
     sealer = Sealer("the-secret")
     sealed = sealer.seal("gip_console", VALUE)
     assert sealer.open("gip_console", sealed[: len(sealed) // 2]) is None
+
+
+def test_a_rotated_secret_still_opens_what_the_previous_one_sealed():
+    sealed_before = Sealer("old-secret").seal("gip_console", VALUE)
+    rotated = Sealer("new-secret", "old-secret")
+    assert rotated.open("gip_console", sealed_before) == VALUE
+    sealed_after = rotated.seal("gip_console", VALUE)  # sealed anew with the new secret
+    assert Sealer("new-secret").open("gip_console", sealed_after) == VALUE
+    assert Sealer("old-secret").open("gip_console", sealed_after) is None
+    assert Sealer("new-secret").open("gip_console", sealed_before) is None  # once dropped

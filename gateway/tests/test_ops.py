@@ -94,6 +94,22 @@ def test_production_refuses_a_weak_console_cookie_secret(secret, refusal):
         Settings(**PRODUCTION, **given)
 
 
+def test_production_refuses_a_weak_previous_console_cookie_secret():
+    current = "c" * 32
+    with pytest.raises(ValueError, match="a development secret is configured"):
+        Settings(
+            **PRODUCTION,
+            console_cookie_secret=current,
+            console_cookie_previous_secret="dev-only-change-me",
+        )
+    with pytest.raises(ValueError, match="at least 32 characters"):
+        Settings(**PRODUCTION, console_cookie_secret=current, console_cookie_previous_secret="x")
+    rotated = Settings(
+        **PRODUCTION, console_cookie_secret=current, console_cookie_previous_secret="p" * 32
+    )
+    assert rotated.previous_console_cookie_secrets() == ["p" * 32]
+
+
 def test_command_line_offers_serve():
     result = subprocess.run(
         [sys.executable, "-m", "gateway", "--help"],

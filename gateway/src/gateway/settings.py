@@ -43,17 +43,25 @@ class Settings(ServiceSettings):
     console_client_id: str = "gip-console"
     console_session_seconds: int = Field(8 * 3600, ge=60)
     # Seals console sessions into their cookies (AES-GCM under a key derived from it): every
-    # replica must share it; changing it logs every console user out.
+    # replica must share it.
     console_cookie_secret: SecretStr = SecretStr("dev-only-change-me")
+    # The secret before the last rotation: cookies it sealed are still opened (and sealed anew
+    # with the current one), so a rotation logs nobody out. Drop it a session lifetime later.
+    console_cookie_previous_secret: SecretStr | None = None
 
     def secrets(self) -> list[SecretStr]:
         """The console's cookie secret. The gateway verifies tokens and forwards them: it holds
         no client secret (the base class would otherwise refuse its empty `client_secret` in
         production)."""
-        return [self.console_cookie_secret]
+        previous = self.console_cookie_previous_secret
+        return [self.console_cookie_secret, *([previous] if previous is not None else [])]
+
+    def previous_console_cookie_secrets(self) -> list[str]:
+        previous = self.console_cookie_previous_secret
+        return [previous.get_secret_value()] if previous is not None else []
 
     @model_validator(mode="after")
     def _cookie_secret_strength(self) -> Settings:
-        if self.env == "production" and len(self.console_cookie_secret.get_secret_value()) < 32:
-            raise ValueError("GIP_GATEWAY_CONSOLE_COOKIE_SECRET: at least 32 characters")
+        if self.env == "production" and any(len(s.get_secret_value()) < 32 for s in self.secrets()):
+            raise ValueError("console cookie secrets: at least 32 characters each")
         return self

@@ -39,7 +39,10 @@ def install_console(app: FastAPI) -> None:
     settings = app.state.settings
     public = settings.public_url.rstrip("/")
     app.state.console_sessions = SessionCookies(
-        sealer=Sealer(settings.console_cookie_secret.get_secret_value()),
+        sealer=Sealer(
+            settings.console_cookie_secret.get_secret_value(),
+            *settings.previous_console_cookie_secrets(),
+        ),
         ttl_seconds=settings.console_session_seconds,
         # Only `dev` serves the console over plain http.
         secure=settings.env != "dev",

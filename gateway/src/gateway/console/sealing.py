@@ -24,14 +24,23 @@ _NONCE = 12
 _TAG = 16
 
 
+def _aead(secret: str) -> AESGCM:
+    # A key of its own for this one use, derived from the configured secret (which may be any
+    # length and is never used as a key directly).
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"gip-console cookies v1"
+    ).derive(secret.encode())
+    return AESGCM(key)
+
+
 class Sealer:
-    def __init__(self, secret: str) -> None:
-        # A key of its own for this one use, derived from the configured secret (which may be
-        # any length and is never used as a key directly).
-        key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"gip-console cookies v1"
-        ).derive(secret.encode())
-        self._aead = AESGCM(key)
+    """Seals with `secret`; opens what `secret` or one of `previous` sealed, so that the
+    secret can be rotated without ending every session: values sealed before are opened, and
+    sealed anew with the new secret when next written."""
+
+    def __init__(self, secret: str, *previous: str) -> None:
+        self._aead = _aead(secret)
+        self._openers = [self._aead, *(_aead(p) for p in previous if p)]
 
     def seal(self, purpose: str, value: dict[str, Any]) -> str:
         """`value` as cookie-safe text. `purpose` is bound to it: a value sealed for one
@@ -51,9 +60,13 @@ class Sealer:
         if len(box) < 1 + _NONCE + _TAG or box[:1] != _VERSION:
             return None
         nonce, sealed = box[1 : 1 + _NONCE], box[1 + _NONCE :]
-        try:
-            data = self._aead.decrypt(nonce, sealed, purpose.encode())
-        except InvalidTag:
+        for aead in self._openers:
+            try:
+                data = aead.decrypt(nonce, sealed, purpose.encode())
+                break
+            except InvalidTag:
+                continue
+        else:
             return None
         # Authentic: this gateway compressed and wrote it, so it is read whole.
         value = json.loads(zlib.decompress(data))
