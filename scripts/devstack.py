@@ -6,12 +6,14 @@ Used by `make up` (scripts/up.py) and by the end-to-end tests (on other ports an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.error import URLError
@@ -36,10 +38,16 @@ DEFAULT_PORTS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def free_ports(names: Iterable[str]) -> dict[str, int]:
+    """A free port for each name, all different: every socket is held until all are chosen,
+    since the system may hand a port just closed out again (two apps would then race for it)."""
+    with contextlib.ExitStack() as held:
+        chosen = {}
+        for name in names:
+            s = held.enter_context(socket.socket())
+            s.bind(("127.0.0.1", 0))
+            chosen[name] = int(s.getsockname()[1])
+        return chosen
 
 
 def port_in_use(port: int) -> bool:

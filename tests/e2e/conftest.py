@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The test modules import the launcher (scripts/devstack.py) and e2e_support by name.
 sys.path[:0] = [str(ROOT / "scripts"), str(Path(__file__).resolve().parent)]
 
-from devstack import SERVICES, Stack, free_port  # noqa: E402
+from devstack import SERVICES, Stack, free_ports  # noqa: E402
 
 from gipkit.testing.database import TEST_DATABASE_ENV, fresh_database_url  # noqa: E402
 
@@ -36,7 +36,7 @@ def _databases(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    ports = {name: free_port() for name in ("idp", "gateway", *SERVICES)}
+    ports = free_ports(("idp", "gateway", *SERVICES))
     var_dir = tmp_path_factory.mktemp("var")
     platform = Stack(
         var_dir=var_dir,

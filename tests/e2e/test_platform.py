@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from devstack import SERVICES, Stack, free_port, port_in_use
+from devstack import SERVICES, Stack, free_ports, port_in_use
 from e2e_support import ROOT, client_token
 
 pytestmark = pytest.mark.e2e
@@ -97,7 +97,7 @@ def run_up_until_ready(env: dict[str, str], log_path) -> subprocess.Popen:
 def test_make_up_script_twice_then_sigterm_leaves_nothing_listening(tmp_path):
     """scripts/up.py — what `make up` runs after installing — on its own ports, started twice
     on the same state folder (a second `make up` works the same), stopped by SIGTERM."""
-    ports = {name: free_port() for name in ("idp", "gateway", *SERVICES)}
+    ports = free_ports(("idp", "gateway", *SERVICES))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIP_")}
     env["GIP_UP_VAR_DIR"] = str(tmp_path / "var")
     env["GIP_UP_DEMO"] = "0"  # the demo loaders have their own tests; this one is about processes
@@ -118,7 +118,7 @@ def test_make_up_script_twice_then_sigterm_leaves_nothing_listening(tmp_path):
 
 def test_a_busy_port_is_reported_not_ignored(tmp_path):
     stack = Stack(var_dir=tmp_path, python=str(ROOT / ".venv/bin/python"))
-    stack.ports = {name: free_port() for name in stack.ports}
+    stack.ports = free_ports(stack.ports)
     import socket
 
     with socket.socket() as s:
