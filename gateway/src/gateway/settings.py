@@ -50,15 +50,11 @@ class Settings(ServiceSettings):
     console_cookie_previous_secret: SecretStr | None = None
 
     def secrets(self) -> list[SecretStr]:
-        """The console's cookie secret. The gateway verifies tokens and forwards them: it holds
-        no client secret (the base class would otherwise refuse its empty `client_secret` in
-        production)."""
+        """The console's cookie secrets, the current one first. The gateway verifies tokens
+        and forwards them: it holds no client secret (the base class would otherwise refuse its
+        empty `client_secret` in production)."""
         previous = self.console_cookie_previous_secret
         return [self.console_cookie_secret, *([previous] if previous is not None else [])]
-
-    def previous_console_cookie_secrets(self) -> list[str]:
-        previous = self.console_cookie_previous_secret
-        return [previous.get_secret_value()] if previous is not None else []
 
     @model_validator(mode="after")
     def _cookie_secret_strength(self) -> Settings:

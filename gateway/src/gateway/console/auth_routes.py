@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gateway.console.deps import CsrfSessionDep, cookies, oidc
 from gateway.console.oidc import OIDCError, pkce_pair
-from gateway.console.pages import render
+from gateway.console.pages import message_page
 from gateway.console.sessions import SessionTokens
 from gipkit.auth import TokenVerifier
 from gipkit.errors import Unauthorized
@@ -56,9 +56,8 @@ async def callback(
         # A session is opened only for a token this platform accepts …
         await verifier.verify(grant.access_token)
     except (OIDCError, Unauthorized):
-        return render(
+        return message_page(
             request,
-            "message.html",
             None,
             status_code=502,
             title="Fournisseur d'identité indisponible",
@@ -83,9 +82,8 @@ async def callback(
 
 
 def _interrupted(request: Request) -> Response:
-    return render(
+    return message_page(
         request,
-        "message.html",
         None,
         status_code=400,
         title="Connexion interrompue",

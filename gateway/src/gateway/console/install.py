@@ -13,7 +13,7 @@ from gateway.console import admin, auth_routes, member, router
 from gateway.console.cookie_writer import CookieWriter
 from gateway.console.errors import ApiError, ConsoleForbidden, CsrfRefused, LoginRequired
 from gateway.console.oidc import OIDCClient
-from gateway.console.pages import render
+from gateway.console.pages import message_page
 from gateway.console.sealing import Sealer
 from gateway.console.sessions import SessionCookies
 from gipkit.errors import NotFound
@@ -39,10 +39,7 @@ def install_console(app: FastAPI) -> None:
     settings = app.state.settings
     public = settings.public_url.rstrip("/")
     app.state.console_sessions = SessionCookies(
-        sealer=Sealer(
-            settings.console_cookie_secret.get_secret_value(),
-            *settings.previous_console_cookie_secrets(),
-        ),
+        sealer=Sealer(*(secret.get_secret_value() for secret in settings.secrets())),
         ttl_seconds=settings.console_session_seconds,
         # Only `dev` serves the console over plain http.
         secure=settings.env != "dev",
@@ -68,38 +65,32 @@ def install_console(app: FastAPI) -> None:
 
     @app.exception_handler(ConsoleForbidden)
     async def _forbidden(request: Request, exc: ConsoleForbidden) -> HTMLResponse:
-        return render(
+        return message_page(
             request,
-            "message.html",
             getattr(request.state, "console_session", None),
             status_code=403,
             title="Accès refusé",
             message="Votre rôle ne donne pas accès à cette page.",
-            action=("/console/", "Retour au tableau de bord"),
         )
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> HTMLResponse:
-        return render(
+        return message_page(
             request,
-            "message.html",
             getattr(request.state, "console_session", None),
             status_code=403,
             title="Formulaire expiré",
             message="Ce formulaire n'est plus valable (page trop ancienne ou ouverte dans une "
             "autre session). Rechargez la page et recommencez.",
-            action=("/console/", "Retour au tableau de bord"),
         )
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> HTMLResponse:
         status = exc.status if exc.status in (403, 404, 409, 422) else 502
-        return render(
+        return message_page(
             request,
-            "message.html",
             getattr(request.state, "console_session", None),
             status_code=status,
             title="Opération impossible",
             message=str(exc),
-            action=("/console/", "Retour au tableau de bord"),
         )

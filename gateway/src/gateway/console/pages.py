@@ -75,3 +75,28 @@ def render(
         },
         status_code=status_code,
     )
+
+
+# Where a message page leads by default.
+BACK_HOME = ("/console/", "Retour au tableau de bord")
+
+
+def message_page(
+    request: Request,
+    session: ConsoleSession | None,
+    *,
+    status_code: int,
+    title: str,
+    message: str,
+    action: tuple[str, str] = BACK_HOME,
+) -> HTMLResponse:
+    """A page that only says something (a refusal, an error) and offers one way on."""
+    return render(
+        request,
+        "message.html",
+        session,
+        status_code=status_code,
+        title=title,
+        message=message,
+        action=action,
+    )

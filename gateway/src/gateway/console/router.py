@@ -12,7 +12,7 @@ from gateway.console.api import ConsoleApi
 from gateway.console.dashboard import load_dashboard
 from gateway.console.deps import SessionDep
 from gateway.console.errors import ApiError
-from gateway.console.pages import render
+from gateway.console.pages import message_page, render
 from gateway.console.periods import current_school_year, parse_period
 from gateway.console.sessions import ConsoleSession
 
@@ -66,26 +66,22 @@ async def dashboard(
     if scope not in {value for value, _ in choices}:
         # The console never widens what the APIs allow: an unknown or foreign scope is
         # answered like the API would, without a hint that it exists.
-        return render(
+        return message_page(
             request,
-            "message.html",
             session,
             status_code=404,
             title="Périmètre introuvable",
             message="Ce périmètre n'existe pas ou ne vous est pas accessible.",
-            action=("/console/", "Retour au tableau de bord"),
         )
     try:
         chosen = parse_period(period, today=today, start=start, end=end)
     except ValueError as exc:
-        return render(
+        return message_page(
             request,
-            "message.html",
             session,
             status_code=422,
             title="Période invalide",
             message=str(exc),
-            action=("/console/", "Retour au tableau de bord"),
         )
     board = await load_dashboard(api, scope=scope, period=chosen)
     return render(

@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
-from gateway.console.pages import render
+from gateway.console.pages import message_page
 from gateway.console.sessions import ConsoleSession
 from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER
 
@@ -87,14 +87,12 @@ async def member_context(
 
 
 def no_member_page(request: Request, session: ConsoleSession) -> HTMLResponse:
-    return render(
+    return message_page(
         request,
-        "message.html",
         session,
         status_code=404,
         title="Membre introuvable",
         message="Ce membre n'existe pas ou ne vous est pas accessible.",
-        action=("/console/", "Retour au tableau de bord"),
     )
 
 

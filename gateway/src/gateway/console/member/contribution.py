@@ -30,7 +30,7 @@ from gateway.console.member.common import (
     member_context,
     no_member_page,
 )
-from gateway.console.pages import render
+from gateway.console.pages import message_page, render
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/contribution", include_in_schema=False)
@@ -73,9 +73,8 @@ def pick_run(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _run_not_found(request: Request, session: ConsoleSession, ctx: MemberContext) -> HTMLResponse:
-    return render(
+    return message_page(
         request,
-        "message.html",
         session,
         status_code=404,
         title="Calcul introuvable",

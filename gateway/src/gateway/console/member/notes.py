@@ -26,7 +26,7 @@ from gateway.console.member.common import (
     no_member_page,
     stream_document,
 )
-from gateway.console.pages import render
+from gateway.console.pages import message_page, render
 from gateway.console.periods import parse_period, recent_quarters
 from gateway.console.sessions import ConsoleSession
 from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN
@@ -208,9 +208,8 @@ async def note_pdf(request: Request, session: ReaderSession, note_id: NoteId) ->
         problem = await explain(
             api, exc, can_subscribe=session.principal.has_role(GIP_ADMIN, MEMBER_ADMIN)
         )
-        return render(
+        return message_page(
             request,
-            "message.html",
             session,
             status_code=403,
             title=problem.title,
