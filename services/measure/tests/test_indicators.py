@@ -111,6 +111,40 @@ async def test_compare_with_the_previous_year(client, admin, measured):
     ]
 
 
+async def test_a_running_period_is_compared_with_last_year_so_far(
+    client, admin, measured, monkeypatch
+):
+    # Read on 4 March 2026: last March counts up to 4 March 2025 (eleve-2's first visit, not
+    # the next day's) in the totals; the month's group keeps the whole of last March.
+    monkeypatch.setattr(
+        "measure.indicators.service.utcnow", lambda: datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    )
+    body = (
+        await get(
+            client,
+            admin,
+            scope="project:ent-92",
+            period="2026-03",
+            group_by="month",
+            compare="previous_year",
+        )
+    ).json()
+    assert (body["previous"]["from"], body["previous"]["to"]) == ("2025-03-01", "2025-03-04")
+    assert figures(body["previous"]["totals"]) == (1, 1, 1)
+    assert figures(body["groups"][0]["previous"]) == (2, 1, 2)
+    # From its last day on, the whole of last March.
+    for today, to in ((date(2026, 3, 31), "2025-03-31"), (date(2026, 4, 1), "2025-03-31")):
+        moment = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
+        monkeypatch.setattr("measure.indicators.service.utcnow", lambda m=moment: m)
+        again = (
+            await get(
+                client, admin, scope="project:ent-92", period="2026-03", compare="previous_year"
+            )
+        ).json()
+        assert again["previous"]["to"] == to
+        assert figures(again["previous"]["totals"]) == (2, 1, 2)
+
+
 async def test_member_and_national_sum_project_uniques(client, admin, measured):
     national = (await get(client, admin, scope="national", period="2026-03")).json()
     # eleve-1 of each project is two pseudonyms: uniques are summed, and said so.

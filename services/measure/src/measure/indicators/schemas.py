@@ -55,6 +55,9 @@ class Group(Figures):
 
 
 class PreviousPeriod(BaseModel):
+    """The same period one year before. For a period that has not ended (today inside it),
+    only the days it has had so far: `to` is a year before today."""
+
     date_from: date = Field(alias="from")
     date_to: date = Field(alias="to")
     totals: Figures

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.codes import LABELS
-from measure.common.clock import days, utcnow, year_before
+from measure.common.clock import days, paris_day, utcnow, year_before
 from measure.common.directory import Directory
 from measure.common.method import ALL, HOUR, METHOD_VERSION
 from measure.indicators import repository
@@ -106,9 +106,14 @@ async def indicators(
     previous: PreviousPeriod | None = None
     p_start, p_end = year_before(start), year_before(end)
     if compare:
-        p_totals, _ = _sum(await repository.aggregate(session, start=p_start, end=p_end, **common))
+        # A period still running is weighed against the days last year's had by this date, not
+        # against the whole of it: a school year read in November against a full year before
+        # would show a fall of two thirds. (Each group keeps its whole counterpart below.)
+        today = paris_day(now)
+        so_far = year_before(today) if start <= today < end else p_end
+        p_totals, _ = _sum(await repository.aggregate(session, start=p_start, end=so_far, **common))
         previous = PreviousPeriod(
-            date_from=p_start, date_to=p_end, totals=_figures(p_totals.get("", Counts()))
+            date_from=p_start, date_to=so_far, totals=_figures(p_totals.get("", Counts()))
         )
     groups: list[Group] = []
     if group_by is not None:
