@@ -672,7 +672,7 @@ async def test_a_run_shows_its_table_by_college_and_member_with_explanations(con
     assert "150 000 pupils of 450 000, 365 days of 365" in text
     assert f"150{NNBSP}000" in text and f"450{NNBSP}000" in text
     assert "365 / 365" in text
-    assert "33,3 %" in text  # the fraction 1/3
+    assert f"33,3{NNBSP}%" in text  # the fraction 1/3
     assert f"36{NNBSP}333,333333{NBSP}€" in text  # before rounding
     assert f"36{NNBSP}333,33{NBSP}€" in text  # after rounding
     assert "member xyz has no pupils" in text  # the run's warning

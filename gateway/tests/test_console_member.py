@@ -897,7 +897,7 @@ async def test_the_contribution_shows_the_latest_approved_run_with_each_lines_ex
     assert "pas encore approuvé" not in text
     assert "Service commun de mesure" in text and "Collectivités" in text and "élèves" in text
     assert f"150{NNBSP}000" in text and f"450{NNBSP}000" in text  # key value and total
-    assert '<abbr title="1/3">33,3 %</abbr>' in text  # the exact fraction on hover
+    assert f'<abbr title="1/3">33,3{NNBSP}%</abbr>' in text  # the exact fraction on hover
     assert f"36{NNBSP}333,333333{NBSP}€" in text  # before rounding
     assert f"36{NNBSP}333,33{NBSP}€" in text  # after rounding
     assert "300 / 365" in text  # pro-rated days

@@ -13,9 +13,15 @@ after(async () => { await browser?.close(); });
 
 test("the GIP administrator sees the dashboard and the members page, both accessible", async () => {
   const page = await newPage(browser);
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
   await logIn(page, "admin");
   await page.waitForSelector("h1:has-text('Tableau de bord')");
   assert.match(await page.textContent("header"), /Administrateur du GIP/);
+  // The months' chart is drawn, its legend naming what a point is, and no script failed.
+  const legend = page.locator("figure[data-axis='Mois'] .u-legend .u-series:first-child .u-label");
+  assert.equal(await legend.textContent(), "Mois");
+  assert.deepEqual(errors, []);
   await shot(page, "admin-dashboard");
   assert.deepEqual(await seriousViolations(page), []);
   await page.click("nav >> text=Membres");

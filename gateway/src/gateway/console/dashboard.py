@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+
+from babel.dates import format_date
 
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
+from gateway.console.formatting import LOCALE
 from gateway.console.periods import Period
+from gipkit.clock import year_before
 
-BREAKDOWNS = ("month", "hour", "profile", "service", "device", "os", "inside")
-BREAKDOWN_LABELS = {
-    "month": "par mois",
-    "hour": "par heure",
-    "profile": "par profil",
-    "service": "par service",
-    "device": "par appareil",
-    "os": "par système",
-    "inside": "dans ou hors l'établissement",
-}
+
+@dataclass(frozen=True)
+class Breakdown:
+    group_by: str
+    title: str
+    axis: str  # what one group is: the header of the table's first column, the chart's x
+    unavailable: str  # how the notice names it when measure could not answer
+    kind: str = "bars"
+
+
+BREAKDOWNS = (
+    Breakdown(
+        "month", "Visites par mois, comparées à l'année précédente", "Mois", "par mois", "line"
+    ),
+    Breakdown("hour", "Visites par heure de la journée", "Heure", "par heure", "line"),
+    Breakdown("profile", "Visites par profil", "Profil", "par profil"),
+    Breakdown("service", "Services les plus utilisés", "Service", "par service"),
+    Breakdown("device", "Appareils", "Appareil", "par appareil"),
+    Breakdown("os", "Systèmes d'exploitation", "Système", "par système"),
+    Breakdown(
+        "inside", "Depuis l'établissement ou l'extérieur", "Lieu", "dans ou hors l'établissement"
+    ),
+)
 
 
 @dataclass
@@ -28,10 +46,34 @@ class Dashboard:
     period: Period
     totals: dict[str, Any] = field(default_factory=dict)
     previous_totals: dict[str, Any] = field(default_factory=dict)
+    # The days last year's totals cover: the same period, or its days so far while it runs.
+    previous_period: tuple[date, date] | None = None
     series: dict[str, dict[str, Any]] = field(default_factory=dict)
     method_version: str | None = None
     data_cutoff: str | None = None
     unavailable: list[str] = field(default_factory=list)
+    breakdowns: tuple[Breakdown, ...] = BREAKDOWNS
+
+    @property
+    def compared_so_far(self) -> bool:
+        """Last year's totals stop short of the period's end: the period is still running and
+        is weighed against the days it has had so far."""
+        return self.previous_period is not None and self.previous_period[1] < year_before(
+            self.period.end
+        )
+
+
+def _name(group_by: str, group: dict[str, Any]) -> str:
+    """How a group reads: months in words (`sept. 2026`), the national guide's service labels
+    without their underscores (as the synthesis notes print them), else measure's label."""
+    key = str(group.get("key", ""))
+    if group_by == "month":
+        try:
+            return format_date(date.fromisoformat(f"{key}-01"), "MMM y", locale=LOCALE)
+        except ValueError:
+            return key
+    label = str(group.get("label") or key)
+    return label.replace("_", " ") if group_by == "service" else label
 
 
 async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str) -> dict[str, Any]:
@@ -42,23 +84,30 @@ async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str
         group_by=group_by,
         compare="previous_year",
     )
+    for group in data.get("groups", []):
+        group["name"] = _name(group_by, group)
     return data
 
 
 async def load_dashboard(api: ConsoleApi, *, scope: str, period: Period) -> Dashboard:
     board = Dashboard(scope=scope, period=period)
     results = await asyncio.gather(
-        *(_indicators(api, scope, period, g) for g in BREAKDOWNS), return_exceptions=True
+        *(_indicators(api, scope, period, b.group_by) for b in BREAKDOWNS), return_exceptions=True
     )
-    for group_by, result in zip(BREAKDOWNS, results, strict=True):
+    for breakdown, result in zip(BREAKDOWNS, results, strict=True):
         if isinstance(result, ApiError):
-            board.unavailable.append(BREAKDOWN_LABELS[group_by])
+            board.unavailable.append(breakdown.unavailable)
             continue
         if isinstance(result, BaseException):
             raise result
-        board.series[group_by] = result
+        board.series[breakdown.group_by] = result
         board.totals = result.get("totals", board.totals)
-        board.previous_totals = (result.get("previous") or {}).get("totals", board.previous_totals)
+        if previous := result.get("previous"):
+            board.previous_totals = previous.get("totals", board.previous_totals)
+            board.previous_period = (
+                date.fromisoformat(previous["from"]),
+                date.fromisoformat(previous["to"]),
+            )
         board.method_version = result.get("method_version", board.method_version)
         board.data_cutoff = result.get("data_cutoff", board.data_cutoff)
     return board

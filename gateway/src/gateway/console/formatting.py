@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
-PARIS = ZoneInfo("Europe/Paris")
+from gipkit.clock import PARIS
+from gipkit.clock import today as today_paris
+
+# Pages take today's date in Paris from here, with the formats (gipkit's, re-exported).
+__all__ = [
+    "FILTERS",
+    "LOCALE",
+    "PARIS",
+    "day",
+    "euros",
+    "evolution",
+    "moment",
+    "number",
+    "percent",
+    "rate_bp",
+    "today_paris",
+]
+
 LOCALE = "fr_FR"
 
 
@@ -25,7 +41,14 @@ def euros(cents: int | None) -> str:
 
 
 def percent(ratio: float | None) -> str:
-    return "—" if ratio is None else format_percent(ratio, locale=LOCALE, format="#,##0.0 %")
+    return "—" if ratio is None else format_percent(ratio, locale=LOCALE, format="#,##0.0\u202f%")
+
+
+def evolution(ratio: float | None) -> str:
+    """A change as a signed percentage: `+39,8 %`, `-62,4 %`."""
+    if ratio is None:
+        return "—"
+    return format_percent(ratio, locale=LOCALE, format="+#,##0.0\u202f%;-#,##0.0\u202f%")
 
 
 def rate_bp(value: int | None) -> str:
@@ -33,10 +56,6 @@ def rate_bp(value: int | None) -> str:
     if value is None:
         return "—"
     return format_percent(Decimal(value) / 10_000, locale=LOCALE, format="#,##0.##\u202f%")
-
-
-def today_paris() -> date:
-    return datetime.now(PARIS).date()
 
 
 def day(value: date | str | None) -> str:
@@ -62,6 +81,7 @@ FILTERS = {
     "number": number,
     "euros": euros,
     "percent": percent,
+    "evolution": evolution,
     "rate_bp": rate_bp,
     "day": day,
     "moment": moment,

@@ -1,5 +1,5 @@
 """Periods the console offers: a quarter (`2026-Q1`), a school year (`2025-2026`, 1 Sept –
-31 Aug) or a custom range; each with the same period one year earlier for comparison."""
+31 Aug) or a custom range."""
 
 from __future__ import annotations
 
@@ -16,18 +16,6 @@ class Period:
     label: str
     start: date
     end: date  # inclusive
-
-    def previous_year(self) -> Period:
-        return Period(
-            f"{self.label} (année précédente)", _minus_year(self.start), _minus_year(self.end)
-        )
-
-
-def _minus_year(d: date) -> date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - 1, day=28)
 
 
 def current_school_year(today: date) -> str:

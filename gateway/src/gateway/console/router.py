@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from gateway.console.api import ConsoleApi
 from gateway.console.dashboard import load_dashboard
 from gateway.console.deps import SessionDep
 from gateway.console.errors import ApiError
+from gateway.console.formatting import today_paris
 from gateway.console.pages import message_page, render
 from gateway.console.periods import current_school_year, parse_period
 from gateway.console.sessions import ConsoleSession
@@ -60,7 +60,7 @@ async def dashboard(
     end: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
     api = ConsoleApi(request, session)
-    today = date.today()
+    today = today_paris()  # the machine may run on UTC: around midnight, Paris has the say
     choices = await scope_choices(api, session)
     scope = scope or default_scope(session)
     if scope not in {value for value, _ in choices}:

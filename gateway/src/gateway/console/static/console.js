@@ -13,7 +13,7 @@
     // measure puts last year's figures on each group (`previous`), keyed as this year's.
     groups.forEach(g => { if (g.previous) previous[g.key] = g.previous.visits; });
     const xs = groups.map((_, i) => i);
-    const labels = groups.map(g => String(g.label || g.key));
+    const names = groups.map(g => String(g.name || g.label || g.key));
     const series = [groups.map(g => g.visits || 0)];
     const legend = [{ label: "Visites", stroke: "#123f8c", width: 2, fill: "rgba(18,63,140,.12)" }];
     if (Object.keys(previous).length) {
@@ -21,15 +21,26 @@
       legend.push({ label: "Année précédente", stroke: "#b35c00", width: 2, dash: [6, 4] });
     }
     const width = Math.max(280, el.clientWidth || 500);
-    const bars = el.closest("figure").dataset.kind === "bars";
+    const figure = el.closest("figure");
+    const bars = figure.dataset.kind === "bars";
+    // Category names that would not fit side by side are slanted and, past 18 characters,
+    // shortened: the table under the chart gives them in full.
+    const room = (width - 80) / Math.max(1, names.length);
+    const slant = bars && names.some(n => n.length * 7 > room);
+    const ticks = slant ? names.map(n => n.length > 18 ? n.slice(0, 17) + "…" : n) : names;
     const opts = {
-      width, height: 240,
-      scales: { x: { time: false } },
+      width, height: slant ? 300 : 240,
+      // Slanted names run down to the right: the last one needs room past the plot.
+      padding: slant ? [12, 64, 0, 0] : undefined,
+      // Bars get half a slot of room at each end, so that the first and last are whole.
+      scales: { x: Object.assign({ time: false }, bars ? { range: (u, lo, hi) => [lo - 0.5, hi + 0.5] } : {}) },
       axes: [
-        { values: (u, ticks) => ticks.map(t => labels[t] ?? ""), space: 40 },
-        { values: (u, ticks) => ticks.map(t => fmt.format(t)), size: 70 },
+        Object.assign({ values: (u, t) => t.map(i => ticks[i] ?? ""), incrs: [1, 2, 3, 6, 12], space: slant ? 10 : Math.max(40, ...ticks.map(t => t.length * 7 + 8)) },
+          slant ? { rotate: -40, size: 110 } : {}),
+        { values: (u, t) => t.map(v => fmt.format(v)), size: 70 },
       ],
-      series: [{ label: "", value: (u, i) => labels[i] ?? "" }].concat(legend.map(s => Object.assign({
+      // The x "series" is what the legend shows first while the pointer is on a group.
+      series: [{ label: figure.dataset.axis || "", value: (u, i) => names[i] ?? "—" }].concat(legend.map(s => Object.assign({
         value: (u, v) => v == null ? "—" : fmt.format(v),
       }, s, bars ? { paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } } : {}))),
     };

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from gipkit.clock import PARIS, paris_day
+from gipkit.clock import PARIS, paris_day, year_before
 from gipkit.types import utcnow
 
-__all__ = ["PARIS", "day_start", "days", "paris", "paris_day", "school_year_of", "utcnow"]
+__all__ = [
+    "PARIS",
+    "day_start",
+    "days",
+    "paris",
+    "paris_day",
+    "school_year_of",
+    "utcnow",
+    "year_before",
+]
 
 
 def paris(moment: datetime) -> datetime:
@@ -28,10 +37,3 @@ def school_year_of(day: date) -> str:
 def days(start: date, end: date) -> list[date]:
     """Every day from start to end, both included."""
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-def year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
