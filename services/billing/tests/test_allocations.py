@@ -29,7 +29,13 @@ async def test_draft_run_in_thirds_with_keys_recorded(api, fake_peers):
     assert hds["fraction"] == "2/3" and hds["pool_cents"] == 10_900_000
     assert Fraction(hds["exact_cents"]) == Fraction(21_800_000, 3)
     assert hds["amount_cents"] == 7_266_667 and base[IDF]["amount_cents"] == 3_633_333
-    assert "plus forts restes" in hds["explanation"]
+    # The explanation is written for French readers: the college and the key in words, counts
+    # with their thousands apart.
+    assert hds["explanation"] == (
+        "base (collège Collectivités) : 109\u202f000,00\xa0€ répartis selon les élèves couverts ; "
+        "200\u202f000 sur 300\u202f000 → poids 200\u202f000 sur 300\u202f000 = 2/3 ; "
+        "72\u202f666,666667\xa0€ arrondis à 72\u202f666,67\xa0€ (méthode des plus forts restes)"
+    )
     # Every college adds up exactly.
     per_college = {}
     for ln in base.values():

@@ -9,13 +9,9 @@ from fractions import Fraction
 from babel.numbers import format_decimal
 
 from gateway.console.formatting import LOCALE, percent
+from gipkit.codes import COLLEGES
 
-COLLEGE_LABELS = {
-    "cdc": "Caisse des Dépôts",
-    "state": "État",
-    "collectivites": "Collectivités",
-    "other": "Autres",
-}
+COLLEGE_LABELS = COLLEGES
 RUN_STATUS_LABELS = {
     "computing": "Calcul en cours",
     "failed": "Échec du calcul",

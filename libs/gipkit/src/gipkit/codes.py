@@ -1,6 +1,6 @@
-"""The national tagging guide's codes and their labels (reference/national-tagging.md), and
-the French labels of what measure derives (device, OS, inside/outside). measure stores and
-answers the codes; reports and the console show the labels."""
+"""The national tagging guide's codes and their labels (reference/national-tagging.md), the
+French labels of what measure derives (device, OS, inside/outside), and of the GIP's colleges.
+The services store and answer the codes; the texts they write and the console show the labels."""
 
 from __future__ import annotations
 
@@ -72,5 +72,15 @@ LABELS = MappingProxyType(
         "device": DEVICES,
         "os": OPERATING_SYSTEMS,
         "inside": INSIDE,
+    }
+)
+
+# The colleges of the convention (DESIGN.md §3 billing), which share the base cost.
+COLLEGES = MappingProxyType(
+    {
+        "cdc": "Caisse des Dépôts",
+        "state": "État",
+        "collectivites": "Collectivités",
+        "other": "Autres",
     }
 )

@@ -6,7 +6,8 @@ from fractions import Fraction
 
 from billing.allocations.models import AllocationLine, AllocationRun
 from billing.allocations.schemas import LinePublic, RunPublic
-from billing.core.fr import euros_fr
+from billing.core.fr import count_fr, euros_fr, fraction_fr
+from gipkit.codes import COLLEGES
 
 
 def euros(cents: int | Fraction, decimals: int = 2) -> str:
@@ -22,13 +23,21 @@ def run_public(run: AllocationRun) -> RunPublic:
     return RunPublic.model_validate({**run.model_dump(), "sources": sources})
 
 
+# How a shared cost is split, as the explanation says it.
+SHARED_BY = {
+    "students": "selon les élèves couverts",
+    "visits": "selon les visites mesurées",
+    "equal": "à parts égales",
+}
+
+
 def _explain(line: AllocationLine) -> str:
     """The line in words, for the member who reads it (French)."""
     prorated = f" × {line.days}/{line.period_days} jours" if line.days != line.period_days else ""
     exact = euros_fr(Fraction(line.exact_cents), 6)
     if line.key == "usage":
         return (
-            f"{line.key_value} unités utilisées × {euros_fr(line.pool_cents)} = "
+            f"{count_fr(line.key_value)} unités utilisées × {euros_fr(line.pool_cents)} = "
             f"{euros_fr(line.amount_cents)}"
         )
     if line.key == "fixed_price":
@@ -39,10 +48,12 @@ def _explain(line: AllocationLine) -> str:
     in_kind = (
         f" ; apport en nature déduit : {euros_fr(line.in_kind_cents)}" if line.in_kind_cents else ""
     )
+    college = COLLEGES.get(line.college, line.college)
     return (
-        f"{line.prestation} (collège {line.college}) : {euros_fr(line.pool_cents)} répartis "
-        f"selon la clé {line.key} ; {line.key_value} sur {line.key_total}{prorated} → poids "
-        f"{line.weight} sur {line.weight_total} = {line.fraction} ; {exact} arrondis à "
+        f"{line.prestation} (collège {college}) : {euros_fr(line.pool_cents)} répartis "
+        f"{SHARED_BY.get(line.key, line.key)} ; {count_fr(line.key_value)} sur "
+        f"{count_fr(line.key_total)}{prorated} → poids {fraction_fr(line.weight)} sur "
+        f"{fraction_fr(line.weight_total)} = {fraction_fr(line.fraction)} ; {exact} arrondis à "
         f"{euros_fr(line.amount_cents)} (méthode des plus forts restes){in_kind}"
     )
 

@@ -1,5 +1,6 @@
-"""Amounts written for French readers in the texts billing writes (warnings, explanations):
-`1 234,56 €`, exact to the cent or to the fraction of a cent asked for."""
+"""Numbers written for French readers in the texts billing writes (warnings, explanations):
+amounts `1 234,56 €`, exact to the cent or to the fraction of a cent asked for; counts
+`43 839`; exact fractions `43 839/244 643`."""
 
 from __future__ import annotations
 
@@ -15,3 +16,12 @@ def euros_fr(cents: int | Fraction, decimals: int = 2) -> str:
     whole, frac = divmod(scaled, 10**decimals)
     grouped = f"{whole:,}".replace(",", NARROW_NBSP)
     return f"{sign}{grouped},{frac:0{decimals}d}\u00a0€" if decimals else f"{sign}{grouped}\u00a0€"
+
+
+def count_fr(value: int) -> str:
+    return f"{value:,}".replace(",", NARROW_NBSP)
+
+
+def fraction_fr(exact: str) -> str:
+    """An exact fraction as stored (`p/q`, or a whole number) with grouped digits."""
+    return "/".join(count_fr(int(part)) for part in exact.split("/"))
