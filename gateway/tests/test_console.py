@@ -6,6 +6,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 import threading
 import time
 import uuid
@@ -225,6 +226,17 @@ async def test_vendor_assets_are_served(console):
     response = await client.get("/console/static/vendor/uPlot.iife.min.js")
     assert response.status_code == 200
     assert (await client.get("/console/static/vendor/../../etc/passwd")).status_code == 404
+
+
+async def test_every_asset_a_page_links_is_served(console):
+    _, client = console
+    # A page any visitor can reach: a login callback that was never begun.
+    page = await client.get("/console/auth/callback?code=c&state=unknown")
+    assert page.status_code == 400
+    assets = re.findall(r'(?:href|src)="(/console/static/[^"]+)"', page.text)
+    assert "/console/static/favicon.svg" in assets and len(assets) >= 4
+    for asset in assets:
+        assert (await client.get(asset)).status_code == 200, asset
 
 
 # --- sessions live in sealed cookies: any replica, and a restarted one, serves them ---------

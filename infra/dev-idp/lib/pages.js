@@ -43,11 +43,11 @@ export function loginPage({ realmName, clientName, action, abortUrl, username = 
     `<h1>Connexion</h1>
 <p class="sub">${escapeHtml(realmName)}${clientName ? ` · ${escapeHtml(clientName)}` : ''}</p>
 ${errorBlock}
-<form id="kc-form-login" method="post" action="${escapeHtml(action)}" autocomplete="off">
+<form id="kc-form-login" method="post" action="${escapeHtml(action)}">
   <label for="username">Nom d'utilisateur ou courriel</label>
-  <input type="text" id="username" name="username" value="${escapeHtml(username)}" autofocus required>
+  <input type="text" id="username" name="username" value="${escapeHtml(username)}" autocomplete="username" autofocus required>
   <label for="password">Mot de passe</label>
-  <input type="password" id="password" name="password" required>
+  <input type="password" id="password" name="password" autocomplete="current-password" required>
   <button type="submit" name="login" id="kc-login" value="login">Se connecter</button>
 </form>
 <a class="button secondary" href="${escapeHtml(abortUrl)}">Annuler</a>
