@@ -60,10 +60,13 @@ def indicators(previous_to: str) -> Any:
 
 
 async def dashboard(console: Console, previous_to: str) -> str:
-    console.on("GET", "measure", "/api/v1/indicators").mock(side_effect=indicators(previous_to))
+    route = console.on("GET", "measure", "/api/v1/indicators")
+    route.mock(side_effect=indicators(previous_to))
     await console.log_in("member-viewer", organization=["hds"])
     page = await console.client.get("/console/", params={"period": "2026-2027"})
     assert page.status_code == 200, page.text
+    # The console asks the services for their problems in French (gipkit.french).
+    assert route.calls.last.request.headers["accept-language"] == "fr"
     return page.text
 
 

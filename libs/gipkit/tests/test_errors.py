@@ -1,7 +1,7 @@
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gipkit.errors import (
     Conflict,
@@ -10,13 +10,15 @@ from gipkit.errors import (
     install_error_handlers,
     problem_responses,
 )
+from gipkit.french import prefers_french
 from gipkit.http import PeerNotFound, PeerTimeout, PeerUnavailable
 
 pytestmark = pytest.mark.anyio
 
 
 class Thing(BaseModel):
-    count: int
+    count: int = Field(ge=1)
+    name: str = Field("x", max_length=5)
 
 
 def make_app() -> FastAPI:
@@ -25,7 +27,7 @@ def make_app() -> FastAPI:
 
     @app.get("/missing")
     async def missing() -> None:
-        raise NotFound("member not found")
+        raise NotFound("member not found", fr="membre introuvable")
 
     @app.get("/conflict")
     async def conflict() -> None:
@@ -106,3 +108,63 @@ def test_declared_responses_use_the_problem_schema():
     declared = problem_responses(404, 409)
     assert set(declared) == {404, 409}
     assert "application/problem+json" in declared[404]["content"]
+
+
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+
+async def test_a_caller_that_asks_for_french_gets_its_problems_in_french(client):
+    r = await client.get("/missing", headers=FRENCH)
+    assert r.json()["title"] == "Introuvable" and r.json()["detail"] == "membre introuvable"
+    assert r.headers["content-language"] == "fr"
+    # An error raised without a French detail keeps its own, under a French title.
+    body = (await client.get("/conflict", headers=FRENCH)).json()
+    assert (body["title"], body["detail"]) == ("Opération impossible en l'état", "overlaps")
+    # Peers' failures and unexpected errors too.
+    assert (await client.get("/peer/down", headers=FRENCH)).json()["detail"] == (
+        "le service tenants est indisponible ; réessayez dans quelques instants"
+    )
+    assert (await client.get("/boom", headers=FRENCH)).json()["title"] == "Erreur interne"
+    unknown = await client.get("/nowhere", headers=FRENCH)
+    assert unknown.status_code == 404 and unknown.json()["title"] == "Introuvable"
+
+
+async def test_validation_reasons_in_french_say_the_limits(client):
+    r = await client.post("/things", json={"count": 0, "name": "too long"}, headers=FRENCH)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["title"] == "Données invalides"
+    assert body["detail"] == "La requête n'est pas valide : voir les champs en erreur."
+    assert {e["field"]: e["reason"] for e in body["errors"]} == {
+        "body.count": "doit être supérieur ou égal à 1",
+        "body.name": "au plus 5 caractères",
+    }
+    missing = (await client.post("/things", json={}, headers=FRENCH)).json()
+    assert missing["errors"] == [{"field": "body.count", "reason": "champ obligatoire"}]
+
+
+async def test_english_stays_the_default(client):
+    for headers in ({}, {"Accept-Language": "en"}, {"Accept-Language": "en, fr;q=0.8"}):
+        r = await client.get("/missing", headers=headers)
+        assert r.json()["detail"] == "member not found", headers
+        assert "content-language" not in r.headers
+    r = await client.post("/things", json={"count": 0}, headers={"Accept-Language": "de"})
+    assert r.json()["errors"][0]["reason"] == "Input should be greater than or equal to 1"
+
+
+@pytest.mark.parametrize(
+    ("header", "french"),
+    [
+        ("fr", True),
+        ("fr-FR", True),
+        ("en;q=0.5, fr", True),
+        ("en, fr", False),  # equal weights: the first named
+        ("fr;q=0", False),
+        ("de, fr;q=0.9", False),
+        ("", False),
+        ("fr;q=bad, en;q=0.1", False),
+        ("french", False),
+    ],
+)
+def test_which_language_a_request_prefers(header, french):
+    assert prefers_french(header) is french

@@ -191,6 +191,11 @@ async def test_approve_freezes_the_run(api, fake_peers):
     ):
         response = await api.request(method, path, json=body)
         assert response.status_code == 409, (method, path, response.text)
+    # Asked in French (the console does), the refusal says so in French.
+    refused = await api.request(
+        "PATCH", f"/api/v1/allocations/{rid}", json={"note": "x"}, headers={"Accept-Language": "fr"}
+    )
+    assert refused.json()["detail"] == f"le calcul n° {rid} est approuvé : figé, rien n'y change"
     # A simulation still works on a frozen run: it stores nothing.
     await api.ok("POST", f"/api/v1/allocations/{rid}/simulate", {})
     votes = await api.ok("GET", f"/api/v1/allocations/{rid}/voting-weights")

@@ -120,6 +120,13 @@ async def test_leaving_keeps_the_member(api):
     assert (await api.get(f"{MEMBERS}/hds")).status_code == 200
     later_join = await api.patch(f"{MEMBERS}/hds", {"joined_on": "2021-01-01"})
     assert later_join.status_code == 409
+    # The console asks for French: the same refusal, in its words and dates.
+    in_french = await api.post(
+        f"{MEMBERS}/hds/leave", {"left_on": "2021-08-31"}, headers={"Accept-Language": "fr"}
+    )
+    assert in_french.status_code == 409
+    assert in_french.json()["detail"] == "le membre hds a déjà quitté le GIP le 31 août 2020"
+    assert again.json()["detail"] == "member hds already left on 2020-08-31"
 
 
 async def test_list_filters_and_pages(api):

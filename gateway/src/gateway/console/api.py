@@ -29,7 +29,12 @@ class ConsoleApi:
         return self.proxy.peers[route.service].join(path)
 
     def _headers(self, accept: str = "application/json") -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.session.access_token}", "Accept": accept}
+        headers = {
+            "Authorization": f"Bearer {self.session.access_token}",
+            "Accept": accept,
+            # The services' problems in French, for the console's readers (gipkit.french).
+            "Accept-Language": "fr",
+        }
         if request_id := request_id_var.get():
             headers["X-Request-ID"] = request_id
         propagate.inject(headers)

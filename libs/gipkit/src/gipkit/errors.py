@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gipkit.french import TITLES, VALIDATION_DETAIL, prefers_french, validation_reason
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://gip-mesure.fr/problems/"
 
@@ -58,9 +60,12 @@ class GipError(Exception):
         errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, Any] | None = None,
+        fr: str | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        # The detail in French, for callers that ask for it (gipkit.french).
+        self.detail_fr = fr
         self.errors = list(errors) if errors else None
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
@@ -69,12 +74,12 @@ class GipError(Exception):
     def title(self) -> str:
         return HTTPStatus(self.status).phrase
 
-    def problem(self, instance: str | None = None) -> Problem:
+    def problem(self, instance: str | None = None, *, french: bool = False) -> Problem:
         return Problem(
             type=TYPE_BASE + self.slug,
-            title=self.title,
+            title=french_title(self.status) if french else self.title,
             status=self.status,
-            detail=self.detail,
+            detail=(self.detail_fr or self.detail) if french else self.detail,
             instance=instance,
             errors=self.errors,
             **self.extra,
@@ -137,13 +142,26 @@ class GatewayTimeout(GipError):
     status, slug = 504, "timeout"
 
 
-def problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    problem: Problem, headers: Mapping[str, str] | None = None, *, french: bool = False
+) -> JSONResponse:
+    sent = dict(headers or {})
+    if french:
+        sent["Content-Language"] = "fr"
     return JSONResponse(
         problem.model_dump(exclude_none=True, mode="json"),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
+        headers=sent,
     )
+
+
+def french_title(status: int) -> str:
+    return TITLES.get(status) or HTTPStatus(status).phrase
+
+
+def _french(request: Request) -> bool:
+    return prefers_french(request.headers.get("accept-language"))
 
 
 def _field_path(loc: Sequence[Any]) -> str:
@@ -152,46 +170,60 @@ def _field_path(loc: Sequence[Any]) -> str:
 
 async def _gip_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GipError)
-    return problem_response(exc.problem(instance=request.url.path), exc.headers)
+    french = _french(request)
+    return problem_response(
+        exc.problem(instance=request.url.path, french=french), exc.headers, french=french
+    )
 
 
 async def _http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    french = _french(request)
+    # Starlette's own details (a route not found, a method not allowed) are its phrases: in
+    # French, the title says it.
+    detail = exc.detail if isinstance(exc.detail, str) and not french else None
     problem = Problem(
-        title=HTTPStatus(status).phrase, status=status, detail=detail, instance=request.url.path
+        title=french_title(status) if french else HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
     )
-    return problem_response(problem, exc.headers)
+    return problem_response(problem, exc.headers, french=french)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    french = _french(request)
     errors = [
-        FieldError(field=_field_path(e.get("loc", ())), reason=str(e.get("msg", "invalid")))
+        FieldError(
+            field=_field_path(e.get("loc", ())),
+            reason=(french and validation_reason(e)) or str(e.get("msg", "invalid")),
+        )
         for e in exc.errors()
     ]
     problem = Problem(
         type=TYPE_BASE + "validation",
-        title="Unprocessable Content",
+        title=french_title(422) if french else "Unprocessable Content",
         status=422,
-        detail="The request is not valid; see errors.",
+        detail=VALIDATION_DETAIL if french else "The request is not valid; see errors.",
         instance=request.url.path,
         errors=errors,
     )
-    return problem_response(problem)
+    return problem_response(problem, french=french)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Logged with its trace (the log formatter adds trace ids); the client only gets a title.
     log.exception("unexpected error on %s %s", request.method, request.url.path)
+    french = _french(request)
     problem = Problem(
         type=TYPE_BASE + "internal",
-        title="Internal Server Error",
+        title=french_title(500) if french else "Internal Server Error",
         status=500,
         instance=request.url.path,
     )
-    return problem_response(problem)
+    return problem_response(problem, french=french)
 
 
 async def _peer_error(request: Request, exc: Exception) -> JSONResponse:
@@ -203,14 +235,21 @@ async def _peer_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, PeerUnavailable):
         retry = str(max(1, int(exc.retry_after or 5)))
         error: GipError = ServiceUnavailable(
-            f"{exc.peer} is unavailable", headers={"Retry-After": retry}
+            f"{exc.peer} is unavailable",
+            headers={"Retry-After": retry},
+            fr=f"le service {exc.peer} est indisponible ; réessayez dans quelques instants",
         )
     elif isinstance(exc, PeerTimeout):
-        error = GatewayTimeout(f"{exc.peer} did not answer in time")
+        error = GatewayTimeout(
+            f"{exc.peer} did not answer in time",
+            fr=f"le service {exc.peer} n'a pas répondu à temps",
+        )
     else:
         log.warning("unexpected answer from %s: %s %s", exc.peer, exc.status, exc.problem)
-        error = BadGateway(f"unexpected answer from {exc.peer}")
-    return problem_response(error.problem(instance=request.url.path), error.headers)
+        error = BadGateway(
+            f"unexpected answer from {exc.peer}", fr=f"réponse inattendue du service {exc.peer}"
+        )
+    return await _gip_error(request, error)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -178,11 +178,17 @@ def _ensure_may_simulate(principal: Principal, body: SimulateRequest) -> None:
     if principal.has_role(GIP_ADMIN):
         return
     if body.shares is not None:
-        raise Forbidden("only the GIP may simulate other college shares")
+        raise Forbidden(
+            "only the GIP may simulate other college shares",
+            fr="seul le GIP peut simuler d'autres parts de collèges",
+        )
     changes = Changes.model_validate(body.model_dump())
     foreign = changes.members_concerned() - set(principal.organizations)
     if foreign:
-        raise Forbidden("a member administrator simulates changes of its own member only")
+        raise Forbidden(
+            "a member administrator simulates changes of its own member only",
+            fr="un administrateur de membre ne simule que des changements de son propre membre",
+        )
 
 
 @router.post(

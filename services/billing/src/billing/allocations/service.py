@@ -15,6 +15,7 @@ from billing.allocations.schemas import RunCreate, RunUpdate, Shares
 from billing.catalogue import repository as catalogue
 from billing.common.schemas import fraction_text
 from billing.core.engine import AllocationError, RunResult, compute
+from billing.core.fr import run_is
 from billing.core.inputs import RunInputs
 from billing.core.thresholds import Excess, Threshold, over_threshold, threshold_on
 from billing.core.voting import VotingWeights, voting_weights
@@ -32,25 +33,37 @@ FROZEN = (RunStatus.approved, RunStatus.superseded)
 def _shares(shares: Shares | None, default: Mapping[str, int]) -> dict[str, int]:
     chosen = shares.model_dump() if shares is not None else dict(default)
     if not any(v > 0 for v in chosen.values()):
-        raise Conflict("at least one college must have a share of the base cost")
+        raise Conflict(
+            "at least one college must have a share of the base cost",
+            fr="au moins un collège doit avoir une part du coût du socle",
+        )
     return chosen
 
 
 async def get(session: AsyncSession, run_id: int) -> AllocationRun:
     run = await repository.by_id(session, run_id)
     if run is None:
-        raise NotFound(f"allocation run {run_id} not found")
+        raise NotFound(
+            f"allocation run {run_id} not found",
+            fr=f"calcul de répartition n° {run_id} introuvable",
+        )
     return run
 
 
 def ensure_draft(run: AllocationRun) -> None:
     if run.status in FROZEN:
-        raise Conflict(f"run {run.id} is {run.status}: frozen, nothing in it changes")
+        raise Conflict(
+            f"run {run.id} is {run.status}: frozen, nothing in it changes",
+            fr=f"{run_is(run.id, run.status)} : figé, rien n'y change",
+        )
 
 
 def inputs_of(run: AllocationRun) -> RunInputs:
     if run.inputs is None or run.status in (RunStatus.computing, RunStatus.failed):
-        raise Conflict(f"run {run.id} is {run.status}: it has no computed result yet")
+        raise Conflict(
+            f"run {run.id} is {run.status}: it has no computed result yet",
+            fr=f"{run_is(run.id, run.status)} : il n'a pas encore de résultat",
+        )
     return RunInputs.model_validate(run.inputs)
 
 
@@ -73,16 +86,23 @@ async def create(
 
 async def _ensure_catalogue(session: AsyncSession, year: int) -> None:
     if await catalogue.year(session, year) is None:
-        raise NotFound(f"budget year {year} not found")
+        raise NotFound(
+            f"budget year {year} not found", fr=f"exercice budgétaire {year} introuvable"
+        )
     if not await catalogue.prestations(session, year):
-        raise Conflict(f"the {year} catalogue has no prestation: nothing to allocate")
+        raise Conflict(
+            f"the {year} catalogue has no prestation: nothing to allocate",
+            fr=f"le catalogue {year} n'a aucune prestation : rien à répartir",
+        )
 
 
 async def restart(*, session: AsyncSession, run: AllocationRun) -> AllocationRun:
     """Fetch the key values again (a draft whose sources changed, or a failed run)."""
     ensure_draft(run)
     if run.status == RunStatus.computing:
-        raise Conflict(f"run {run.id} is already being computed")
+        raise Conflict(
+            f"run {run.id} is already being computed", fr=f"le calcul n° {run.id} est déjà en cours"
+        )
     await _ensure_catalogue(session, run.year)
     run.status, run.error = RunStatus.computing, None
     session.add(run)
@@ -220,7 +240,10 @@ async def approve(*, session: AsyncSession, run: AllocationRun, by: str) -> Allo
     from billing.invoices import repository as invoices  # invoices depend on runs, not back
 
     if run.status != RunStatus.draft:
-        raise Conflict(f"run {run.id} is {run.status}: only a computed draft can be approved")
+        raise Conflict(
+            f"run {run.id} is {run.status}: only a computed draft can be approved",
+            fr=f"{run_is(run.id, run.status)} : seul un projet calculé peut être approuvé",
+        )
     previous = await repository.approved(session, run.year)
     if previous is not None:
         open_ = await invoices.uncredited_numbers(session, run_id=previous.id or 0)
@@ -228,7 +251,13 @@ async def approve(*, session: AsyncSession, run: AllocationRun, by: str) -> Allo
             raise Conflict(
                 f"run {previous.id} is approved for {run.year} and its invoices "
                 f"{', '.join(open_[:5])}{'…' if len(open_) > 5 else ''} are not fully "
-                "credited: a new run supersedes it only through credit notes"
+                "credited: a new run supersedes it only through credit notes",
+                fr=(
+                    f"le calcul n° {previous.id} est approuvé pour {run.year} et ses factures "
+                    f"{', '.join(open_[:5])}{'…' if len(open_) > 5 else ''} ne sont pas "
+                    "entièrement annulées par des avoirs : un nouveau calcul ne le remplace "
+                    "qu'au moyen d'avoirs"
+                ),
             )
         previous.status, previous.superseded_by = RunStatus.superseded, run.id
         session.add(previous)
@@ -268,7 +297,10 @@ async def thresholds(
 
 async def voting(*, session: AsyncSession, run: AllocationRun) -> VotingWeights:
     if run.status not in FROZEN:
-        raise Conflict(f"run {run.id} is {run.status}: voting weights come from an approved run")
+        raise Conflict(
+            f"run {run.id} is {run.status}: voting weights come from an approved run",
+            fr=f"{run_is(run.id, run.status)} : les voix se calculent sur un calcul approuvé",
+        )
     members = await repository.members(session, run.id or 0)
     return voting_weights(
         {m.member: m.net_cents + m.in_kind_cents for m in members},

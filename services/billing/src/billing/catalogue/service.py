@@ -22,13 +22,18 @@ from gipkit.types import utcnow
 async def get_year(session: AsyncSession, year: int) -> BudgetYear:
     found = await repository.year(session, year)
     if found is None:
-        raise NotFound(f"budget year {year} not found")
+        raise NotFound(
+            f"budget year {year} not found", fr=f"exercice budgétaire {year} introuvable"
+        )
     return found
 
 
 async def create_year(*, session: AsyncSession, data: BudgetYearCreate) -> BudgetYear:
     if await repository.year(session, data.year) is not None:
-        raise Conflict(f"budget year {data.year} already exists")
+        raise Conflict(
+            f"budget year {data.year} already exists",
+            fr=f"l'exercice budgétaire {data.year} existe déjà",
+        )
     y = data.year
     visits_year = y - 1 if data.visits_period == "previous_year" else y
     row = BudgetYear(
@@ -48,7 +53,10 @@ async def create_year(*, session: AsyncSession, data: BudgetYearCreate) -> Budge
 async def get_prestation(session: AsyncSession, year: int, code: str) -> Prestation:
     found = await repository.prestation(session, year, code)
     if found is None:
-        raise NotFound(f"prestation {code} not found in {year}")
+        raise NotFound(
+            f"prestation {code} not found in {year}",
+            fr=f"prestation {code} introuvable dans l'exercice {year}",
+        )
     return found
 
 
@@ -57,7 +65,10 @@ async def create_prestation(
 ) -> Prestation:
     await get_year(session, year)
     if await repository.prestation(session, year, data.code) is not None:
-        raise Conflict(f"prestation {data.code} already exists in {year}")
+        raise Conflict(
+            f"prestation {data.code} already exists in {year}",
+            fr=f"la prestation {data.code} existe déjà dans l'exercice {year}",
+        )
     row = Prestation(
         year=year,
         **data.model_dump(exclude={"colleges"}),

@@ -25,3 +25,17 @@ def count_fr(value: int) -> str:
 def fraction_fr(exact: str) -> str:
     """An exact fraction as stored (`p/q`, or a whole number) with grouped digits."""
     return "/".join(count_fr(int(part)) for part in exact.split("/"))
+
+
+# An allocation run's status, as "le calcul n° 3 est …" ends.
+RUN_STATUS = {
+    "computing": "en cours de calcul",
+    "failed": "en échec",
+    "draft": "un projet",
+    "approved": "approuvé",
+    "superseded": "remplacé",
+}
+
+
+def run_is(run_id: int | None, status: str) -> str:
+    return f"le calcul n° {run_id} est {RUN_STATUS.get(status, status)}"

@@ -36,7 +36,9 @@ async def next_value(session: AsyncSession, series: str) -> int:
     )
     value = int((await session.exec(bump)).scalar_one())
     if value >= 10**WIDTH:
-        raise Conflict(f"series {series} is exhausted")
+        raise Conflict(
+            f"series {series} is exhausted", fr=f"la série de numéros {series} est épuisée"
+        )
     return value
 
 

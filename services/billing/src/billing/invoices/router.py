@@ -243,7 +243,7 @@ async def list_credit_notes(
 async def _visible_note(session: AsyncSession, principal: Principal, number: str) -> CreditNote:
     note = await repository.credit_note(session, number)
     if note is None:
-        raise NotFound(f"credit note {number} not found")
+        raise NotFound(f"credit note {number} not found", fr=f"avoir {number} introuvable")
     principal.ensure_can_see(note.member, "credit note")
     return note
 

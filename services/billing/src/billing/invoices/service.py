@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from billing.allocations import repository as runs
 from billing.allocations.models import AllocationRun, RunStatus
 from billing.core import vat
+from billing.core.fr import euros_fr, run_is
 from billing.core.inputs import RunInputs
 from billing.invoices import numbering, repository
 from billing.invoices.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
@@ -26,7 +27,7 @@ from gipkit.types import utcnow
 async def get_visible(session: AsyncSession, *, principal: Principal, number: str) -> Invoice:
     found = await repository.by_number(session, number)
     if found is None:
-        raise NotFound(f"invoice {number} not found")
+        raise NotFound(f"invoice {number} not found", fr=f"facture {number} introuvable")
     principal.ensure_can_see(found.member, "invoice")
     return found
 
@@ -36,17 +37,32 @@ async def issue(
 ) -> Invoice:
     """One member's contribution call from an approved run."""
     if run.status != RunStatus.approved:
-        raise Conflict(f"run {run.id} is {run.status}: invoices are issued from an approved run")
+        raise Conflict(
+            f"run {run.id} is {run.status}: invoices are issued from an approved run",
+            fr=f"{run_is(run.id, run.status)} : les factures s'émettent sur un calcul approuvé",
+        )
     existing = await repository.of_member(session, run.id or 0, member)
     if existing is not None:
-        raise Conflict(f"{member} was already invoiced for run {run.id}: {existing.number}")
+        raise Conflict(
+            f"{member} was already invoiced for run {run.id}: {existing.number}",
+            fr=f"{member} est déjà facturé pour le calcul n° {run.id} : {existing.number}",
+        )
     totals_row = next(
         (m for m in await runs.members(session, run.id or 0) if m.member == member), None
     )
     if totals_row is None:
-        raise NotFound(f"{member} is not in run {run.id}")
+        raise NotFound(
+            f"{member} is not in run {run.id}",
+            fr=f"{member} ne figure pas dans le calcul n° {run.id}",
+        )
     if totals_row.net_cents <= 0:
-        raise Conflict(f"{member} owes nothing in run {run.id} (in-kind covers its share)")
+        raise Conflict(
+            f"{member} owes nothing in run {run.id} (in-kind covers its share)",
+            fr=(
+                f"{member} ne doit rien dans le calcul n° {run.id} (ses apports en nature "
+                "couvrent sa part)"
+            ),
+        )
     lines = [ln for ln in await runs.lines(session, run.id or 0, member=member) if ln.amount_cents]
     catalogue = {p.code: p for p in RunInputs.model_validate(run.inputs).prestations}
     totals = vat.totals((catalogue[ln.prestation].vat_rate_bp, ln.net_cents) for ln in lines)
@@ -95,7 +111,10 @@ async def issue(
     except IntegrityError as exc:
         # Another request issued the same member's invoice meanwhile; this transaction
         # rolls back, its number with it.
-        raise Conflict(f"{member} was invoiced for run {run.id} concurrently") from exc
+        raise Conflict(
+            f"{member} was invoiced for run {run.id} concurrently",
+            fr=f"{member} vient d'être facturé pour le calcul n° {run.id} par une autre requête",
+        ) from exc
     return invoice
 
 
@@ -103,7 +122,10 @@ async def issue_run(
     *, session: AsyncSession, run: AllocationRun, terms_days: int, by: str
 ) -> tuple[list[str], dict[str, str]]:
     if run.status != RunStatus.approved:
-        raise Conflict(f"run {run.id} is {run.status}: invoices are issued from an approved run")
+        raise Conflict(
+            f"run {run.id} is {run.status}: invoices are issued from an approved run",
+            fr=f"{run_is(run.id, run.status)} : les factures s'émettent sur un calcul approuvé",
+        )
     issued, skipped = [], {}
     invoiced = {i.member: i.number for i in await repository.of_run(session, run.id or 0)}
     for totals_row in await runs.members(session, run.id or 0):
@@ -171,7 +193,10 @@ async def credit(
         credited_before=[v for n in notes for v in vat.from_json(n.vat_breakdown)],
     )
     if totals.ttc_cents > invoice.total_ttc_cents - st.credited_ttc_cents:
-        raise Conflict("a credit note cannot credit more than what is left of the invoice")
+        raise Conflict(
+            "a credit note cannot credit more than what is left of the invoice",
+            fr="un avoir ne peut annuler plus que ce qui reste de la facture",
+        )
     issued_at = utcnow()
     number = await numbering.next_number(
         session, prefix=numbering.CREDIT_NOTE_PREFIX, year=paris_day(issued_at).year
@@ -214,19 +239,30 @@ def _wanted(
     if data.lines is None:
         wanted = [(ln, left) for ln, left in remaining.values() if left > 0]
         if not wanted:
-            raise Conflict("everything on this invoice is already credited")
+            raise Conflict(
+                "everything on this invoice is already credited",
+                fr="tout est déjà annulé par avoir sur cette facture",
+            )
         return wanted
     amounts: dict[str, int] = {}
     for cl in data.lines:
         if cl.prestation not in remaining:
-            raise Conflict(f"the invoice has no line for {cl.prestation}")
+            raise Conflict(
+                f"the invoice has no line for {cl.prestation}",
+                fr=f"la facture n'a pas de ligne pour {cl.prestation}",
+            )
         amounts[cl.prestation] = amounts.get(cl.prestation, 0) + cl.amount_cents
     out = []
     for code, amount in sorted(amounts.items()):
         ln, left = remaining[code]
         if amount > left:
-            raise Conflict(f"only {left} cents of {code} are left to credit")
+            raise Conflict(
+                f"only {left} cents of {code} are left to credit",
+                fr=f"il ne reste que {euros_fr(left)} de {code} à annuler",
+            )
         out.append((ln, amount))
     if not out:
-        raise Conflict("a credit note credits at least one line")
+        raise Conflict(
+            "a credit note credits at least one line", fr="un avoir porte sur au moins une ligne"
+        )
     return out

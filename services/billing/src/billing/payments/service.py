@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from billing.allocations.present import euros
 from billing.common.responses import csv_text
+from billing.core.fr import euros_fr
 from billing.invoices import service as invoices
 from billing.invoices.models import CreditNote, Invoice
 from billing.payments import repository
@@ -25,7 +26,13 @@ async def record(
     state = await invoices.state(session, invoice)
     due = state.balance(invoice)
     if data.amount_cents > due:
-        raise Conflict(f"{invoice.number}: {due} cents are due, {data.amount_cents} received")
+        raise Conflict(
+            f"{invoice.number}: {due} cents are due, {data.amount_cents} received",
+            fr=(
+                f"{invoice.number} : {euros_fr(due)} restent dus, {euros_fr(data.amount_cents)} "
+                "reçus"
+            ),
+        )
     payment = Payment(
         invoice_id=invoice.id or 0,
         member=invoice.member,

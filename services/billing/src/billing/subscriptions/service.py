@@ -13,6 +13,7 @@ from billing.subscriptions.models import Subscription
 from billing.subscriptions.schemas import SubscriptionCreate, SubscriptionPublic
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, Forbidden, NotFound
+from gipkit.french import day as day_fr
 from gipkit.types import utcnow
 
 
@@ -40,7 +41,7 @@ def public(sub: Subscription, *, today: date) -> SubscriptionPublic:
 async def get_visible(session: AsyncSession, *, principal: Principal, id_: int) -> Subscription:
     found = await repository.by_id(session, id_)
     if found is None:
-        raise NotFound("subscription not found")
+        raise NotFound("subscription not found", fr="abonnement introuvable")
     principal.ensure_can_see(found.member, "subscription")
     return found
 
@@ -54,22 +55,35 @@ async def subscribe(
     *, session: AsyncSession, principal: Principal, data: SubscriptionCreate
 ) -> Subscription:
     if not principal.is_platform and data.member not in principal.organizations:
-        raise Forbidden("a member administrator subscribes its own member only")
+        raise Forbidden(
+            "a member administrator subscribes its own member only",
+            fr="un administrateur de membre n'abonne que son propre membre",
+        )
     prestation = await catalogue.get_prestation(session, data.year, data.prestation)
     if prestation.kind != "option":
-        raise Conflict(f"{data.prestation} is the common base, not an option: no subscription")
+        raise Conflict(
+            f"{data.prestation} is the common base, not an option: no subscription",
+            fr=f"{data.prestation} est le socle commun, pas une option : on ne s'y abonne pas",
+        )
     start = data.starts_on or date(data.year, 1, 1)
     end = data.ends_on
     year_start, year_end = date(data.year, 1, 1), date(data.year, 12, 31)
     if not year_start <= start <= year_end or (end is not None and not start <= end <= year_end):
         raise Conflict(
-            f"a subscription for {data.year} runs inside {data.year}, its start before its end"
+            f"a subscription for {data.year} runs inside {data.year}, its start before its end",
+            fr=(
+                f"un abonnement de {data.year} court dans l'année {data.year}, son début avant sa "
+                "fin"
+            ),
         )
     for other in await repository.live(
         session, year=data.year, member=data.member, prestation=data.prestation
     ):
         if other.project == data.project and _overlaps(other, start, end):
-            raise Conflict(f"subscription {other.id} already covers part of these days")
+            raise Conflict(
+                f"subscription {other.id} already covers part of these days",
+                fr=f"l'abonnement n° {other.id} couvre déjà une partie de ces jours",
+            )
     row = Subscription(
         prestation_id=prestation.id or 0,
         year=data.year,
@@ -89,11 +103,20 @@ async def cancel(
     *, session: AsyncSession, subscription: Subscription, last_day: date
 ) -> Subscription:
     if subscription.cancelled_at is not None:
-        raise Conflict(f"subscription {subscription.id} is already cancelled")
+        raise Conflict(
+            f"subscription {subscription.id} is already cancelled",
+            fr=f"l'abonnement n° {subscription.id} est déjà résilié",
+        )
     if last_day < subscription.starts_on:
         subscription.cancelled_at = utcnow()  # never started: nothing to bill
     elif subscription.ends_on is not None and subscription.ends_on <= last_day:
-        raise Conflict(f"subscription {subscription.id} already ends on {subscription.ends_on}")
+        raise Conflict(
+            f"subscription {subscription.id} already ends on {subscription.ends_on}",
+            fr=(
+                f"l'abonnement n° {subscription.id} se termine déjà le "
+                f"{day_fr(subscription.ends_on)}"
+            ),
+        )
     else:
         subscription.ends_on = last_day
     session.add(subscription)

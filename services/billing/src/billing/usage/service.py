@@ -47,7 +47,10 @@ async def record(*, session: AsyncSession, caller: str, key: str, data: UsageCre
         return Recorded(answer=previous.answer, replayed=True)
     year = paris_day(data.occurred_at).year
     if await catalogue.prestation(session, year, data.prestation) is None:
-        raise NotFound(f"prestation {data.prestation} not found in {year}")
+        raise NotFound(
+            f"prestation {data.prestation} not found in {year}",
+            fr=f"prestation {data.prestation} introuvable dans l'exercice {year}",
+        )
     event = UsageEvent(
         caller=caller,
         idempotency_key=key,

@@ -29,23 +29,29 @@ async def resolve(scope: str, *, principal: Principal, directory: Directory) -> 
     mine = set(principal.organizations)
     if kind == "national":
         if not principal.is_platform:
-            raise Forbidden("national figures are for the GIP's administrators and services")
+            raise Forbidden(
+                "national figures are for the GIP's administrators and services",
+                fr=(
+                    "les chiffres nationaux sont réservés aux administrateurs et aux services du "
+                    "GIP"
+                ),
+            )
         return Resolved(sites=None, uai=ALL_UAI)
     if kind == "project":
         project = await directory.project_by_slug(name)
         if project is None or not (principal.is_platform or mine & set(project.members)):
-            raise NotFound("project not found")
+            raise NotFound("project not found", fr="projet introuvable")
         return Resolved(sites=(project.site_id,), uai=ALL_UAI)
     if kind == "member":
         if not (principal.is_platform or name in mine):
-            raise NotFound("member not found")
+            raise NotFound("member not found", fr="membre introuvable")
         projects = await directory.projects_of_member(name)
         return Resolved(sites=tuple(sorted({p.site_id for p in projects})), uai=ALL_UAI)
     if kind == "uai":
         uai = name.upper()
         problem = uai_problem(uai)
         if problem:  # no establishment has this id
-            raise NotFound(f"establishment not found: {problem}")
+            raise NotFound(f"establishment not found: {problem}", fr="établissement introuvable")
         if principal.is_platform:
             return Resolved(sites=None, uai=uai)
         visible = [
@@ -55,6 +61,6 @@ async def resolve(scope: str, *, principal: Principal, directory: Directory) -> 
             if uai in p.uais()
         ]
         if not visible:
-            raise NotFound("establishment not found")
+            raise NotFound("establishment not found", fr="établissement introuvable")
         return Resolved(sites=tuple(sorted({p.site_id for p in visible})), uai=uai)
     raise _invalid("scope is national, project:<slug>, member:<slug> or uai:<UAI>")

@@ -58,14 +58,17 @@ class EntitlementCache:
 
 
 def scope_not_found(scope: Scope) -> NotFound:
-    return NotFound(f"scope {scope} not found")
+    return NotFound(f"scope {scope} not found", fr=f"périmètre {scope} introuvable")
 
 
 def ensure_visible(principal: Principal, owners: Iterable[str], scope: Scope) -> None:
     if principal.is_platform:
         return
     if scope.kind is ScopeKind.national:
-        raise Forbidden("national figures are the GIP's: they need the gip-admin role")
+        raise Forbidden(
+            "national figures are the GIP's: they need the gip-admin role",
+            fr="les chiffres nationaux sont ceux du GIP : il y faut le rôle gip-admin",
+        )
     if not set(owners) & set(principal.organizations):
         raise scope_not_found(scope)
 
@@ -123,6 +126,7 @@ def missing_prestation(prestation: str, scope: Scope) -> Forbidden:
     return Forbidden(
         f"the prestation {prestation} ({label}) is not subscribed for {scope}",
         extra={"prestation": prestation},
+        fr=f"la prestation {prestation} ({label}) n'est pas souscrite pour {scope}",
     )
 
 

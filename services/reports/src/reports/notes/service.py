@@ -197,12 +197,12 @@ async def readable(
     and partners, subscribed today (else 403 naming the prestation)."""
     note = await repository.by_id(session, note_id)
     if note is None:
-        raise NotFound("note not found")
+        raise NotFound("note not found", fr="note introuvable")
     if principal.is_platform:
         return Readable(note, None)
     owners = await repository.owners(session, note)
     if not set(owners) & set(principal.organizations):
-        raise NotFound("note not found")
+        raise NotFound("note not found", fr="note introuvable")
     scope = Scope.parse(note.scope)
     billed = await entitlement.entitled_member(
         clients=clients,

@@ -32,7 +32,7 @@ def _week(text: str) -> Week:
     try:
         return parse_week(text)
     except ValueError as exc:  # 2026-W53 does not exist
-        raise NotFound(f"week {text} does not exist") from exc
+        raise NotFound(f"week {text} does not exist", fr=f"la semaine {text} n'existe pas") from exc
 
 
 @public_router.get(
@@ -53,7 +53,7 @@ async def list_releases(session: SessionDep, page: PageDep) -> Page[ReleasePubli
 async def get_release(week: WeekPath, session: SessionDep) -> ReleasePublic:
     release = await repository.by_week(session, _week(week).label)
     if release is None:
-        raise NotFound(f"week {week} is not published")
+        raise NotFound(f"week {week} is not published", fr=f"la semaine {week} n'est pas publiée")
     return await service.public(session, release)
 
 
@@ -89,7 +89,10 @@ async def get_file(
         else await repository.file(session, release.id, name)
     )
     if found is None:
-        raise NotFound(f"{name} is not published for week {week}")
+        raise NotFound(
+            f"{name} is not published for week {week}",
+            fr=f"{name} n'est pas publié pour la semaine {week}",
+        )
     headers = {
         "ETag": f'"{found.sha256}"',
         # Published files never change: caches may keep them for good.

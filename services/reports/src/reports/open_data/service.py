@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.errors import BadGateway, Conflict
+from gipkit.french import day as day_fr
 from gipkit.types import utcnow
 from reports import peers
 from reports.common.pagination import Page, PageRequest, next_cursor
@@ -49,7 +50,11 @@ async def publish(
     if not is_closed(week, today=today, delay_days=delay_days):
         raise Conflict(
             f"week {week.label} is not closed yet: it can be published from "
-            f"{(week.end + timedelta(days=delay_days + 1)).isoformat()}"
+            f"{(week.end + timedelta(days=delay_days + 1)).isoformat()}",
+            fr=(
+                f"la semaine {week.label} n'est pas encore close : elle se publie à partir du "
+                f"{day_fr(week.end + timedelta(days=delay_days + 1))}"
+            ),
         )
     try:
         gathered = await gather.gather(clients=clients, week=week, concurrency=concurrency)

@@ -28,7 +28,7 @@ async def get_visible(
 ) -> tuple[Client, str]:
     found = await repository.by_client_id(session, client_id)
     if found is None or not principal.can_see(found[1]):
-        raise NotFound(f"client {client_id} not found")
+        raise NotFound(f"client {client_id} not found", fr=f"client {client_id} introuvable")
     return found
 
 
@@ -38,7 +38,9 @@ async def create(
     """The new client and its secret (to be shown once)."""
     member = await members.get_visible(session=session, principal=principal, slug=data.member)
     if member.status_on(today()) == "left":
-        raise Conflict(f"member {member.slug} has left")
+        raise Conflict(
+            f"member {member.slug} has left", fr=f"le membre {member.slug} a quitté le GIP"
+        )
     assert member.id is not None
     number = await repository.count_for(session, member.id, data.kind) + 1
     client_id = f"{member.slug}-{data.kind}-{number}"
@@ -57,7 +59,10 @@ async def create(
     try:
         await session.flush()
     except IntegrityError as exc:  # another request made the same client just now
-        raise Conflict(f"client {client_id} was just created; try again") from exc
+        raise Conflict(
+            f"client {client_id} was just created; try again",
+            fr=f"le client {client_id} vient d'être créé ; réessayez",
+        ) from exc
     return client, secret
 
 

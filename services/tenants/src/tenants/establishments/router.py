@@ -136,12 +136,17 @@ async def import_establishments(
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in CSV_TYPES:
-        raise UnsupportedMediaType("send the file as text/csv")
+        raise UnsupportedMediaType(
+            "send the file as text/csv", fr="envoyez le fichier au format CSV (text/csv)"
+        )
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_IMPORT_BYTES:
-            raise PayloadTooLarge(f"the file is larger than {MAX_IMPORT_BYTES} bytes")
+            raise PayloadTooLarge(
+                f"the file is larger than {MAX_IMPORT_BYTES} bytes",
+                fr=f"le fichier dépasse {MAX_IMPORT_BYTES} octets",
+            )
     text = csv_import.decode(bytes(body))
     if text is None:
         raise Unprocessable(errors=[FieldError(field="body", reason="the file must be UTF-8")])

@@ -31,19 +31,23 @@ async def get_visible(*, session: AsyncSession, principal: Principal, uai: str) 
     if establishment is None or (
         slugs is not None and not await repository.is_visible(session, establishment.id or 0, slugs)
     ):
-        raise NotFound(f"establishment {uai} not found")
+        raise NotFound(f"establishment {uai} not found", fr=f"établissement {uai} introuvable")
     return establishment
 
 
 async def create(*, session: AsyncSession, data: EstablishmentCreate) -> Establishment:
     if await repository.by_uai(session, data.uai) is not None:
-        raise Conflict(f"establishment {data.uai} already exists")
+        raise Conflict(
+            f"establishment {data.uai} already exists", fr=f"l'établissement {data.uai} existe déjà"
+        )
     establishment = Establishment(**data.model_dump())
     session.add(establishment)
     try:
         await session.flush()
     except IntegrityError as exc:  # registered concurrently
-        raise Conflict(f"establishment {data.uai} already exists") from exc
+        raise Conflict(
+            f"establishment {data.uai} already exists", fr=f"l'établissement {data.uai} existe déjà"
+        ) from exc
     return establishment
 
 
@@ -95,6 +99,10 @@ async def add_network(
             raise Conflict(
                 f"{new} overlaps {declared}, already declared for {establishment.uai}",
                 extra={"conflicting_network": existing.id},
+                fr=(
+                    f"{new} chevauche {declared}, déjà déclaré pour l'établissement "
+                    f"{establishment.uai}"
+                ),
             )
     network = Network(
         establishment_id=establishment.id, cidr=str(new), version=new.version, label=data.label
@@ -109,7 +117,10 @@ async def remove_network(
 ) -> None:
     network = await session.get(Network, network_id)
     if network is None or network.establishment_id != establishment.id:
-        raise NotFound(f"network {network_id} of {establishment.uai} not found")
+        raise NotFound(
+            f"network {network_id} of {establishment.uai} not found",
+            fr=f"réseau {network_id} de l'établissement {establishment.uai} introuvable",
+        )
     await session.delete(network)
     await session.flush()
 

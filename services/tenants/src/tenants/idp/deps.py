@@ -51,9 +51,13 @@ def http_error(exc: IdpError) -> Exception:
         return ServiceUnavailable(
             "the identity provider is unavailable; try again later",
             headers={"Retry-After": "30"},
+            fr="le fournisseur d'identité est indisponible ; réessayez plus tard",
         )
     if isinstance(exc, IdpConflict):
         return Conflict(str(exc))
     if isinstance(exc, IdpNotFound):
         return NotFound(str(exc))
-    return BadGateway("the identity provider answered unexpectedly")
+    return BadGateway(
+        "the identity provider answered unexpectedly",
+        fr="le fournisseur d'identité a répondu de façon inattendue",
+    )

@@ -127,7 +127,10 @@ def _ensure_may_change(principal: Principal, member: Member, body: MemberUpdate)
         if f in body.model_fields_set and getattr(body, f) != getattr(member, f)
     ]
     if changed:
-        raise Forbidden(f"only the GIP may change a member's {' and '.join(changed)}")
+        raise Forbidden(
+            f"only the GIP may change a member's {' and '.join(changed)}",
+            fr=f"seul le GIP peut modifier ces champs d'un membre : {', '.join(changed)}",
+        )
 
 
 @router.patch(

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
+from gipkit.french import day as day_fr
 from gipkit.types import utcnow
 from tenants.idp.port import IdentityProvider, IdpError, Organization
 from tenants.members import repository
@@ -25,7 +26,7 @@ async def get_visible(*, session: AsyncSession, principal: Principal, slug: str)
     """The member `slug`, if it exists and `principal` may see it; 404 otherwise."""
     member = await repository.by_slug(session, slug)
     if member is None or not principal.can_see(member.slug):
-        raise NotFound(f"member {slug} not found")
+        raise NotFound(f"member {slug} not found", fr=f"membre {slug} introuvable")
     return member
 
 
@@ -61,9 +62,14 @@ async def create(
     *, session: AsyncSession, idp: IdentityProvider, data: MemberCreate, today: date
 ) -> Member:
     if await repository.by_slug(session, data.slug) is not None:
-        raise Conflict(f"member {data.slug} already exists")
+        raise Conflict(
+            f"member {data.slug} already exists", fr=f"le membre {data.slug} existe déjà"
+        )
     if await repository.name_taken(session, data.name):
-        raise Conflict(f"a member named {data.name!r} already exists")
+        raise Conflict(
+            f"a member named {data.name!r} already exists",
+            fr=f"un membre nommé « {data.name} » existe déjà",
+        )
     member = Member(
         slug=data.slug,
         name=data.name,
@@ -90,10 +96,19 @@ async def update(
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] != member.name:
         if await repository.name_taken(session, changes["name"], other_than=member.id):
-            raise Conflict(f"a member named {changes['name']!r} already exists")
+            raise Conflict(
+                f"a member named {changes['name']!r} already exists",
+                fr=f"un membre nommé « {changes['name']} » existe déjà",
+            )
     joined_on = changes.get("joined_on", member.joined_on)
     if member.left_on is not None and joined_on > member.left_on:
-        raise Conflict(f"member {member.slug} left on {member.left_on}, before {joined_on}")
+        raise Conflict(
+            f"member {member.slug} left on {member.left_on}, before {joined_on}",
+            fr=(
+                f"le membre {member.slug} a quitté le GIP le {day_fr(member.left_on)}, avant le "
+                f"{day_fr(joined_on)}"
+            ),
+        )
     renamed = changes.get("name", member.name) != member.name
     for key, value in changes.items():
         setattr(member, key, value)
@@ -106,9 +121,18 @@ async def update(
 
 async def leave(*, session: AsyncSession, member: Member, left_on: date) -> Member:
     if member.left_on is not None:
-        raise Conflict(f"member {member.slug} already left on {member.left_on}")
+        raise Conflict(
+            f"member {member.slug} already left on {member.left_on}",
+            fr=f"le membre {member.slug} a déjà quitté le GIP le {day_fr(member.left_on)}",
+        )
     if left_on < member.joined_on:
-        raise Conflict(f"member {member.slug} joined on {member.joined_on}, after {left_on}")
+        raise Conflict(
+            f"member {member.slug} joined on {member.joined_on}, after {left_on}",
+            fr=(
+                f"le membre {member.slug} a adhéré le {day_fr(member.joined_on)}, après le "
+                f"{day_fr(left_on)}"
+            ),
+        )
     # Nothing is deleted: its projects, establishments and history stay as they were.
     member.left_on = left_on
     member.updated_at = utcnow()

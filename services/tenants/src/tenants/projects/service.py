@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
+from gipkit.french import day as day_fr
 from gipkit.types import utcnow
 from tenants.common.access import visible_slugs
 from tenants.establishments import repository as establishments
@@ -28,7 +29,7 @@ async def get_visible(*, session: AsyncSession, principal: Principal, slug: str)
     if project is None or (
         slugs is not None and not await repository.is_funded_by(session, project.id or 0, slugs)
     ):
-        raise NotFound(f"project {slug} not found")
+        raise NotFound(f"project {slug} not found", fr=f"projet {slug} introuvable")
     return project
 
 
@@ -40,7 +41,7 @@ async def get_visible_by_site(
     if project is None or (
         slugs is not None and not await repository.is_funded_by(session, project.id or 0, slugs)
     ):
-        raise NotFound(f"site {site_id} not found")
+        raise NotFound(f"site {site_id} not found", fr=f"site {site_id} introuvable")
     return project
 
 
@@ -51,7 +52,10 @@ async def _set_funders(
     found = {m.slug: m for m in await members.by_slugs(session, wanted)}
     missing = [s for s in wanted if s not in found]
     if missing:
-        raise NotFound(f"member {', '.join(missing)} not found")
+        raise NotFound(
+            f"member {', '.join(missing)} not found",
+            fr=f"membre introuvable : {', '.join(missing)}",
+        )
     for row in await repository.funder_rows(session, project.id or 0):
         await session.delete(row)
     await session.flush()
@@ -69,7 +73,10 @@ async def _set_funders(
 async def _site_free(session: AsyncSession, site_id: str, project: Project | None) -> None:
     holder = await repository.by_site_id(session, site_id)
     if holder is not None and holder is not project:
-        raise Conflict(f"site {site_id} is already the site of project {holder.slug}")
+        raise Conflict(
+            f"site {site_id} is already the site of project {holder.slug}",
+            fr=f"le site {site_id} est déjà celui du projet {holder.slug}",
+        )
 
 
 async def _flush(session: AsyncSession, what: str) -> None:
@@ -81,7 +88,9 @@ async def _flush(session: AsyncSession, what: str) -> None:
 
 async def create(*, session: AsyncSession, data: ProjectCreate) -> Project:
     if await repository.by_slug(session, data.slug) is not None:
-        raise Conflict(f"project {data.slug} already exists")
+        raise Conflict(
+            f"project {data.slug} already exists", fr=f"le projet {data.slug} existe déjà"
+        )
     await _site_free(session, data.site_id, None)
     project = Project(
         slug=data.slug,
@@ -120,10 +129,13 @@ async def update(*, session: AsyncSession, project: Project, data: ProjectUpdate
 
 def _overlap_conflict(uai: str, other: Membership, other_project: str) -> Conflict:
     end = other.valid_to.isoformat() if other.valid_to else "no end"
+    until = f"au {day_fr(other.valid_to)}" if other.valid_to else "sans date de fin"
     return Conflict(
         f"establishment {uai} belongs to project {other_project} "
         f"from {other.valid_from.isoformat()} to {end}",
         extra={"conflicting_project": other_project, "conflicting_membership": other.id},
+        fr=f"l'établissement {uai} appartient au projet {other_project} du "
+        f"{day_fr(other.valid_from)} {until}",
     )
 
 
@@ -131,7 +143,9 @@ async def attach(*, session: AsyncSession, project: Project, data: MembershipCre
     """The establishment joins the project on `valid_from`, with no end yet."""
     establishment = await establishments.by_uai(session, data.uai)
     if establishment is None or establishment.id is None:
-        raise NotFound(f"establishment {data.uai} not found")
+        raise NotFound(
+            f"establishment {data.uai} not found", fr=f"établissement {data.uai} introuvable"
+        )
     await repository.lock_establishment(session, establishment.id)
     clash = await repository.overlapping(
         session, establishment_id=establishment.id, start=data.valid_from, end=None
@@ -152,7 +166,10 @@ async def membership_of(
 ) -> Membership:
     membership = await session.get(Membership, membership_id)
     if membership is None or membership.project_id != project.id:
-        raise NotFound(f"membership {membership_id} of project {project.slug} not found")
+        raise NotFound(
+            f"membership {membership_id} of project {project.slug} not found",
+            fr=f"rattachement n° {membership_id} du projet {project.slug} introuvable",
+        )
     return membership
 
 
@@ -167,7 +184,13 @@ async def set_end(
     """Detach on `valid_to` (its last day in the project), or reopen with None."""
     if valid_to is not None and valid_to < membership.valid_from:
         starts = membership.valid_from.isoformat()
-        raise Conflict(f"the membership starts on {starts}, after {valid_to.isoformat()}")
+        raise Conflict(
+            f"the membership starts on {starts}, after {valid_to.isoformat()}",
+            fr=(
+                f"le rattachement commence le {day_fr(membership.valid_from)}, après le "
+                f"{day_fr(valid_to)}"
+            ),
+        )
     await repository.lock_establishment(session, membership.establishment_id)
     clash = await repository.overlapping(
         session,
