@@ -167,7 +167,7 @@ async def test_subscriptions_show_the_price_each_implies(console):
     listed = fake_billing_year(console)
     page = await console.client.get("/console/subscriptions")
     assert page.status_code == 200
-    assert "Abonnements de Département des Hauts-de-Seine" in page.text
+    assert "Abonnements du Département des Hauts-de-Seine" in page.text
     assert listed.calls.last.request.url.params["member"] == "hds"
     assert listed.calls.last.request.url.params["year"] == str(YEAR)
     text = page.text
@@ -892,7 +892,7 @@ async def test_the_contribution_shows_the_latest_approved_run_with_each_lines_ex
     assert calls.totals.called
     assert not draft_lines.called
     text = page.text
-    assert f"Contribution de Département des Hauts-de-Seine — exercice {YEAR}" in text
+    assert f"Contribution du Département des Hauts-de-Seine — exercice {YEAR}" in text
     assert 'data-status="approved"' in text and "Approuvée" in text
     assert "pas encore approuvé" not in text
     assert "Service commun de mesure" in text and "Collectivités" in text and "élèves" in text

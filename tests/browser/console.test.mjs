@@ -307,7 +307,7 @@ test("the GIP administrator imports establishments, computes, simulates, approve
 
   // The new member's contribution: the approved run's lines, each explained.
   await visit(page, `${BASE_URL}/console/contribution?member=${fresh.member}&year=${fresh.year}`);
-  await page.waitForSelector(`h1:has-text('Contribution de Département du test ${fresh.suffix}')`);
+  await page.waitForSelector(`h1:has-text('Contribution du Département du test ${fresh.suffix}')`);
   assert.equal(await page.getAttribute(".run-status", "data-status"), "approved");
   const contribution = page.locator("table.contribution");
   assert.match(await contribution.textContent(), /1\s800/); // its pupils, the key value

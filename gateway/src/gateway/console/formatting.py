@@ -16,13 +16,16 @@ __all__ = [
     "FILTERS",
     "LOCALE",
     "PARIS",
+    "article",
     "day",
     "euros",
     "evolution",
     "moment",
     "number",
+    "of",
     "percent",
     "rate_bp",
+    "to",
     "today_paris",
 ]
 
@@ -77,6 +80,65 @@ def moment(value: datetime | str | None) -> str:
     return format_datetime(value.astimezone(PARIS), format="d MMMM y HH:mm", locale=LOCALE)
 
 
+# The article a member's name takes in a sentence, from its first word ("la Région
+# Île-de-France", "le Département des Hauts-de-Seine", "l'Académie de Versailles"). A name
+# this table does not know is written bare.
+_ARTICLES = {
+    "académie": "l'",
+    "agence": "l'",
+    "association": "l'",
+    "caisse": "la ",
+    "collectivité": "la ",
+    "communauté": "la ",
+    "commune": "la ",
+    "conseil": "le ",
+    "département": "le ",
+    "direction": "la ",
+    "établissement": "l'",
+    "eurométropole": "l'",
+    "groupement": "le ",
+    "institut": "l'",
+    "métropole": "la ",
+    "ministère": "le ",
+    "office": "l'",
+    "préfecture": "la ",
+    "rectorat": "le ",
+    "région": "la ",
+    "syndicat": "le ",
+    "université": "l'",
+    "ville": "la ",
+}
+_VOWELS = tuple("aeiouyàâäéèêëîïôöùûüœAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ")
+
+
+def article(name: str | None) -> str:
+    """`Région Île-de-France` → `la Région Île-de-France`."""
+    name = name or ""
+    return _ARTICLES.get(name.split(" ", 1)[0].lower(), "") + name
+
+
+def of(name: str | None) -> str:
+    """`de` before a name: `du Département…`, `de la Région…`, `de l'Académie…`, `d'Orange`."""
+    named = article(name)
+    if named.startswith(("le ", "Le ")):  # "le Département", and a name's own: "Le Havre"
+        return "du " + named[3:]
+    if named.startswith("Les "):
+        return "des " + named[4:]
+    if named != (name or "") or not named.startswith(_VOWELS):
+        return "de " + named
+    return "d'" + named
+
+
+def to(name: str | None) -> str:
+    """`à` before a name: `au Département…`, `à la Région…`, `à l'Académie…`."""
+    named = article(name)
+    if named.startswith(("le ", "Le ")):
+        return "au " + named[3:]
+    if named.startswith("Les "):
+        return "aux " + named[4:]
+    return "à " + named
+
+
 FILTERS = {
     "number": number,
     "euros": euros,
@@ -85,4 +147,7 @@ FILTERS = {
     "rate_bp": rate_bp,
     "day": day,
     "moment": moment,
+    "article": article,
+    "of": of,
+    "to": to,
 }
