@@ -109,11 +109,14 @@ _REASONS: dict[str, Any] = {
 
 def validation_reason(error: Mapping[str, Any]) -> str | None:
     """The French reason of one of pydantic's errors, or None where there is none: a service's
-    own validator (`value_error`) speaks in its own words."""
+    own validator raising ValueError speaks in its own words."""
+    ctx = error.get("ctx") or {}
+    if isinstance(ctx.get("fr"), str):  # a refusal that carries its own (gipkit.fields)
+        return str(ctx["fr"])
     reason = _REASONS.get(str(error.get("type", "")))
     if reason is None:
         return None
-    return str(reason(error.get("ctx") or {}) if callable(reason) else reason)
+    return str(reason(ctx) if callable(reason) else reason)
 
 
 _MONTHS = (

@@ -13,7 +13,6 @@ from billing.common.schemas import (
     Code,
     College,
     Count,
-    Day,
     Label,
     PublicModel,
     RequestModel,
@@ -22,6 +21,7 @@ from billing.common.schemas import (
     Text,
     Year,
 )
+from gipkit.fields import Day
 
 
 class MemberKind(StrEnum):

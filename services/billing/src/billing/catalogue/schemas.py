@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from billing.common.schemas import (
-    AS_JSON_INTEGER,
     Cents,
     Code,
     College,
@@ -21,6 +20,7 @@ from billing.common.schemas import (
     Year,
     updatable,
 )
+from gipkit.fields import AS_JSON_INTEGER
 
 
 class Kind(StrEnum):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from gipkit.fields import AS_JSON_INTEGER
 
 
 class RequestModel(BaseModel):
@@ -40,24 +40,6 @@ CREDIT_NOTE_NUMBER_PATTERN = r"^GIP-AV-[0-9]{4}-[0-9]{6}$"
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
-def _json_integer(value: object) -> object:
-    # JSON has one number type: 2026.0 is the integer 2026 (as JSON Schema says), but "2026"
-    # and true are not numbers and are refused rather than coerced.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("an integer is expected")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("an integer is expected")
-        return int(value)
-    return value
-
-
-# Integer fields are `Annotated[int, Field(…), AS_JSON_INTEGER]`: the constraints go first,
-# so that they reach the JSON Schema as minimum/maximum (after a validator, pydantic would
-# print them as unknown keywords).
-AS_JSON_INTEGER = BeforeValidator(_json_integer)
-
-
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=63, pattern=SLUG_PATTERN)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=CODE_PATTERN)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=TEXT_PATTERN)]
@@ -69,19 +51,6 @@ PositiveCents = Annotated[int, Field(ge=1, le=10**12, description="Integer cents
 Count = Annotated[int, Field(ge=0, le=10**10), AS_JSON_INTEGER]
 SharePart = Annotated[int, Field(ge=0, le=1_000_000), AS_JSON_INTEGER]
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_date(value: object) -> object:
-    # Dates are ISO strings on the wire; pydantic would also take Unix timestamps.
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("a date is written YYYY-MM-DD")
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
 
 SlugPath = Annotated[str, Path(max_length=63, pattern=SLUG_PATTERN)]
 CodePath = Annotated[str, Path(max_length=40, pattern=CODE_PATTERN)]

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Query
 
 from billing.common.access import ServiceOrAdmin
-from billing.common.schemas import CODE_PATTERN, SLUG_PATTERN, Day
+from billing.common.schemas import CODE_PATTERN, SLUG_PATTERN
 from billing.entitlements import service
 from billing.entitlements.schemas import Entitlement
 from gipkit.clock import today
 from gipkit.db import SessionDep
+from gipkit.fields import Day
 from gipkit.routing import api_router
 
 router = api_router("/api/v1/entitlements", tags=["entitlements"])

@@ -7,17 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from billing.common.schemas import (
-    AS_JSON_INTEGER,
-    Code,
-    Day,
-    Label,
-    PositiveCents,
-    PublicModel,
-    RequestModel,
-    Slug,
-    Text,
-)
+from billing.common.schemas import Code, Label, PositiveCents, PublicModel, RequestModel, Slug, Text
+from gipkit.fields import AS_JSON_INTEGER, Day
 
 Status = Literal["unpaid", "partial", "paid", "credited"]
 

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from billing.common.schemas import Code, Day, PublicModel, RequestModel, Slug, Year
+from billing.common.schemas import Code, PublicModel, RequestModel, Slug, Year
+from gipkit.fields import Day
 
 Status = Literal["active", "ended", "cancelled"]
 

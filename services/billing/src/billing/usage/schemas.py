@@ -7,7 +7,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from billing.common.schemas import AS_JSON_INTEGER, Code, Label, RequestModel, Slug
+from billing.common.schemas import Code, Label, RequestModel, Slug
+from gipkit.fields import AS_JSON_INTEGER
 
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:~-]{1,200}$"
 

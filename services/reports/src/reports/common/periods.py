@@ -12,9 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 EARLIEST = date(FIRST_YEAR, 1, 1)
@@ -34,20 +31,6 @@ WEEK_PATTERN = r"^20[0-9]{2}-W(?:0[1-9]|[1-4][0-9]|5[0-3])$"
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
-_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-def _iso_day(value: Any) -> Any:
-    # pydantic would also read 0 or "0" as a Unix time (1970-01-01): a day is written
-    # YYYY-MM-DD, as the document's `format: date` says, and nothing else.
-    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.match(value)):
-        return value
-    raise ValueError("a day is written YYYY-MM-DD")
-
-
-Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class PeriodKind(StrEnum):

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from reports.common.periods import NAMED_PERIOD_PATTERN, Day
+from gipkit.fields import Day
+from reports.common.periods import NAMED_PERIOD_PATTERN
 from reports.common.scopes import SCOPE_PATTERN
 from reports.composition.figures import NoteFigures
 

@@ -9,10 +9,11 @@ from fastapi import BackgroundTasks, Query, Request
 from gipkit.clock import today
 from gipkit.db import WriteSessionDep
 from gipkit.errors import problem_responses
+from gipkit.fields import Day
 from gipkit.routing import api_router
 from reports.common import state
 from reports.common.access import Reader
-from reports.common.periods import Day, custom
+from reports.common.periods import custom
 from reports.common.scopes import SCOPE_PATTERN, Scope
 from reports.partner import service
 from reports.partner.schemas import Compare, GroupBy, IndicatorsPublic

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
 )
 
+from gipkit.fields import AS_JSON_INTEGER
 from gipkit.uai import UAI_PATTERN, uai_problem
 from tenants.common import validation as v
 
@@ -98,35 +96,9 @@ Origin = Annotated[
 ]
 
 
-def _whole_number(value: object) -> object:
-    # JSON Schema's `integer` is any whole number, 12.0 included; a string or a boolean is not.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("a whole number is expected")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("a whole number is expected")
-        return int(value)
-    return value
-
-
 # (Constraints before the validator, or pydantic cannot state them in the JSON schema.)
-Count = Annotated[int, Field(ge=0, le=10_000_000), BeforeValidator(_whole_number)]
+Count = Annotated[int, Field(ge=0, le=10_000_000), AS_JSON_INTEGER]
 Flag = StrictBool
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _iso_date(value: object) -> object:
-    # Dates are ISO strings on the wire; pydantic would also take Unix timestamps and
-    # date-times, which the document does not allow.
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("a date is written YYYY-MM-DD")
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
 def _no_default(schema: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from gipkit.auth import GIP_ADMIN, Principal
 from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import Forbidden, problem_responses
+from gipkit.fields import Day
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
@@ -18,7 +19,6 @@ from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SlugPath
-from tenants.common.schemas import Day
 from tenants.common.validation import school_year_start
 from tenants.idp.deps import IdpDep
 from tenants.members import repository, service

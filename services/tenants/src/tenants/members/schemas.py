@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from gipkit.fields import Day
 from tenants.common.schemas import (
-    Day,
     Domain,
     Email,
     Name,

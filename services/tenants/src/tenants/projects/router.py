@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.fields import Day
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
@@ -17,7 +18,7 @@ from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
 from tenants.common.idempotency import once
 from tenants.common.pagination import Page, PageDep, encode_cursor, make_page
 from tenants.common.params import SlugPath
-from tenants.common.schemas import Day, Uai
+from tenants.common.schemas import Uai
 from tenants.establishments.models import Establishment
 from tenants.projects import repository, service
 from tenants.projects.models import Membership, Project

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import Field
 
+from gipkit.fields import Day
 from tenants.common.pagination import Page
 from tenants.common.schemas import (
-    Day,
     Name,
     Origin,
     PublicModel,
