@@ -80,11 +80,11 @@ test("logging out ends the IdP session too", async () => {
 });
 
 const MEMBER_PAGES = [
-  ["/console/subscriptions", "Abonnements", "Abonnements de"],
-  ["/console/invoices", "Factures", "Factures de"],
-  ["/console/notes", "Notes de synthèse", "Notes de synthèse de"],
-  ["/console/clients", "Clients d'API", "Clients d'API de"],
-  ["/console/users", "Utilisateurs", "Utilisateurs de"],
+  ["/console/subscriptions", "Abonnements", "Abonnements du Département des Hauts-de-Seine"],
+  ["/console/invoices", "Factures", "Factures du Département des Hauts-de-Seine"],
+  ["/console/notes", "Notes de synthèse", "Notes de synthèse du Département des Hauts-de-Seine"],
+  ["/console/clients", "Clients d'API", "Clients d'API du Département des Hauts-de-Seine"],
+  ["/console/users", "Utilisateurs", "Utilisateurs du Département des Hauts-de-Seine"],
 ];
 
 /** Opens a page through the navigation, checks it with axe and saves its screenshot. */
@@ -102,7 +102,7 @@ test("the member administrator subscribes to the notes, generates one and downlo
   await page.waitForSelector("h1:has-text('Tableau de bord')");
 
   // Abonnements: the notes option with its price, subscribed from today.
-  await openFromNav(page, "Abonnements", "Abonnements de", "hds-admin-subscriptions");
+  await openFromNav(page, "Abonnements", "Abonnements du Département des Hauts-de-Seine", "hds-admin-subscriptions");
   assert.match(await page.textContent("main"), /Prix fixe de 3\s000,00\s€ HT par an/);
   const active = page.locator("tbody tr", { hasText: "Notes de synthèse" }).filter({ hasText: "En cours" });
   if ((await active.count()) === 0) {
@@ -116,7 +116,7 @@ test("the member administrator subscribes to the notes, generates one and downlo
   assert.deepEqual(await seriousViolations(page), []);
 
   // Notes de synthèse: the member over the quarter in progress (both preselected).
-  await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-admin-notes");
+  await openFromNav(page, "Notes de synthèse", "Notes de synthèse du Département des Hauts-de-Seine", "hds-admin-notes");
   await Promise.all([
     page.waitForURL(/ok=(generated|existing)/, { timeout: 90_000 }),
     page.click("button:has-text('Générer la note')"),
@@ -133,12 +133,12 @@ test("the member administrator subscribes to the notes, generates one and downlo
   assert.equal(content.subarray(0, 5).toString("latin1"), "%PDF-");
 
   // The other pages of the member administrator: shown, accessible, saved.
-  await openFromNav(page, "Factures", "Factures de", "hds-admin-invoices");
-  await openFromNav(page, "Utilisateurs", "Utilisateurs de", "hds-admin-users");
+  await openFromNav(page, "Factures", "Factures du Département des Hauts-de-Seine", "hds-admin-invoices");
+  await openFromNav(page, "Utilisateurs", "Utilisateurs du Département des Hauts-de-Seine", "hds-admin-users");
   assert.match(await page.textContent("main"), /hds-admin/);
-  await openFromNav(page, "Clients d'API", "Clients d'API de", "hds-admin-clients");
+  await openFromNav(page, "Clients d'API", "Clients d'API du Département des Hauts-de-Seine", "hds-admin-clients");
   // Ma contribution: the year's allocation lines of its member, or why there are none yet.
-  await openFromNav(page, "Ma contribution", "Contribution de", "hds-admin-contribution");
+  await openFromNav(page, "Ma contribution", "Contribution du Département des Hauts-de-Seine", "hds-admin-contribution");
   assert.ok(
     (await page.locator("table.contribution").count()) + (await page.locator("#aucune-repartition").count()) >= 1,
     "the lines, or a message saying there is no allocation yet",
@@ -152,7 +152,7 @@ test("the member administrator creates a partner client and copies its secret, s
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE_URL });
   await logIn(page, "hds-admin");
   await visit(page, `${BASE_URL}/console/clients`);
-  await page.waitForSelector("h1:has-text(\"Clients d'API de\")");
+  await page.waitForSelector("h1:has-text(\"Clients d'API du Département des Hauts-de-Seine\")");
   await page.check("#kind-partner");
   await page.fill("#client-name", "Partenaire du test navigateur");
   const [created] = await Promise.all([
@@ -176,7 +176,7 @@ test("the member administrator creates a partner client and copies its secret, s
   assert.deepEqual(await seriousViolations(page), []);
   // Back on the list the secret is nowhere.
   await page.click("text=Retour aux clients d'API");
-  await page.waitForSelector("h1:has-text(\"Clients d'API de\")");
+  await page.waitForSelector("h1:has-text(\"Clients d'API du Département des Hauts-de-Seine\")");
   assert.ok(!(await page.content()).includes(secret));
   await page.context().close();
 });
@@ -193,10 +193,10 @@ test("the viewer reads the notes but reaches none of the administrator's pages",
     assert.match(await page.textContent("main"), /Accès refusé/);
   }
   await visit(page, `${BASE_URL}/console/`);
-  await openFromNav(page, "Notes de synthèse", "Notes de synthèse de", "hds-viewer-notes");
+  await openFromNav(page, "Notes de synthèse", "Notes de synthèse du Département des Hauts-de-Seine", "hds-viewer-notes");
   assert.equal(await page.locator("button:has-text('Générer la note')").count(), 0);
   // Its member's contribution, read-only.
-  await openFromNav(page, "Ma contribution", "Contribution de", "hds-viewer-contribution");
+  await openFromNav(page, "Ma contribution", "Contribution du Département des Hauts-de-Seine", "hds-viewer-contribution");
   assert.equal(await page.locator("main form[method='post']").count(), 0);
   await page.context().close();
 });
@@ -311,7 +311,7 @@ test("the GIP administrator imports establishments, computes, simulates, approve
   assert.equal(await page.getAttribute(".run-status", "data-status"), "approved");
   const contribution = page.locator("table.contribution");
   assert.match(await contribution.textContent(), /1\s800/); // its pupils, the key value
-  assert.match(await contribution.locator("tr.explanation").first().textContent(), /selon la clé students/);
+  assert.match(await contribution.locator("tr.explanation").first().textContent(), /répartis selon les élèves couverts/);
   assert.ok((await contribution.locator("abbr[title]").count()) >= 1, "the exact fraction on hover");
   await check(page, "admin-contribution");
 
@@ -369,11 +369,11 @@ test("on a 390 px phone the main pages fit the screen, wide tables scroll in the
   await logIn(member, "hds-admin");
   await member.waitForSelector("h1:has-text('Tableau de bord')");
   for (const [path, heading, name] of [
-    ["/console/subscriptions", "Abonnements de", "hds-admin-subscriptions"],
-    ["/console/invoices", "Factures de", "hds-admin-invoices"],
-    ["/console/notes", "Notes de synthèse de", "hds-admin-notes"],
-    ["/console/clients", "Clients d'API de", "hds-admin-clients"],
-    ["/console/contribution", "Contribution de", "hds-admin-contribution"],
+    ["/console/subscriptions", "Abonnements du Département des Hauts-de-Seine", "hds-admin-subscriptions"],
+    ["/console/invoices", "Factures du Département des Hauts-de-Seine", "hds-admin-invoices"],
+    ["/console/notes", "Notes de synthèse du Département des Hauts-de-Seine", "hds-admin-notes"],
+    ["/console/clients", "Clients d'API du Département des Hauts-de-Seine", "hds-admin-clients"],
+    ["/console/contribution", "Contribution du Département des Hauts-de-Seine", "hds-admin-contribution"],
   ]) {
     await fitsPhone(member, `${BASE_URL}${path}`, heading, name);
   }
