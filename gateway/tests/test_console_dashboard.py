@@ -28,6 +28,7 @@ def indicators(previous_to: str) -> Any:
 
     def answer(request: httpx.Request) -> httpx.Response:
         group_by = request.url.params["group_by"]
+        project = request.url.params["scope"].startswith("project:")
         figures = {"visits": 1398, "unique_visitors": 150, "page_views": 5000}
         groups = [
             {
@@ -46,6 +47,10 @@ def indicators(previous_to: str) -> Any:
                 "group_by": group_by,
                 "method_version": "v1",
                 "data_cutoff": "2026-11-30T07:00:00Z",
+                # A member's two projects: its uniques are their sum (measure says so).
+                "unique_visitors_method": "exact" if project else "sum_of_project_uniques",
+                "projects": 1 if project else 2,
+                "breakdown_may_exceed_total": group_by not in ("month", "hour"),
                 "totals": figures,
                 "groups": groups,
                 "previous": {
@@ -59,11 +64,11 @@ def indicators(previous_to: str) -> Any:
     return answer
 
 
-async def dashboard(console: Console, previous_to: str) -> str:
+async def dashboard(console: Console, previous_to: str, scope: str = "member:hds") -> str:
     route = console.on("GET", "measure", "/api/v1/indicators")
     route.mock(side_effect=indicators(previous_to))
     await console.log_in("member-viewer", organization=["hds"])
-    page = await console.client.get("/console/", params={"period": "2026-2027"})
+    page = await console.client.get("/console/", params={"period": "2026-2027", "scope": scope})
     assert page.status_code == 200, page.text
     # The console asks the services for their problems in French (gipkit.french).
     assert route.calls.last.request.headers["accept-language"] == "fr"
@@ -78,6 +83,10 @@ async def test_groups_read_in_words_and_evolutions_are_signed(console):
         assert f'<th scope="col">{header}</th>' in text
     assert f"+39,8{NNBSP}% sur un an" in text  # 1,398 visits against 1,000
     assert f"-6,2{NNBSP}% sur un an" in text  # 150 visitors against 160
+    # What the figures are: uniques summed over the member's projects, breakdowns that may
+    # add up to more than the total (a visit counts in each service it touches).
+    assert "Somme des visiteurs uniques de 2 projets" in text
+    assert text.count("la somme peut dépasser le total") == 5
 
 
 async def test_a_running_period_says_it_is_weighed_against_last_year_so_far(console):
@@ -90,3 +99,8 @@ async def test_an_ended_period_is_weighed_against_the_whole_of_last_year(console
     text = await dashboard(console, "2026-08-31")
     assert "du 1 septembre 2025 au 31 août 2026" in text
     assert "à ce jour" not in text
+
+
+async def test_a_projects_uniques_are_exact_and_not_said_to_be_a_sum(console):
+    text = await dashboard(console, "2025-11-30", scope="project:ent-hds")
+    assert "Somme des visiteurs uniques" not in text

@@ -51,6 +51,10 @@ class Dashboard:
     series: dict[str, dict[str, Any]] = field(default_factory=dict)
     method_version: str | None = None
     data_cutoff: str | None = None
+    # Above a project, unique visitors are the sum of each project's (a person has one
+    # pseudonym per project): the page says so, as the API does.
+    uniques_summed: bool = False
+    projects: int = 0
     unavailable: list[str] = field(default_factory=list)
     breakdowns: tuple[Breakdown, ...] = BREAKDOWNS
 
@@ -108,6 +112,8 @@ async def load_dashboard(api: ConsoleApi, *, scope: str, period: Period) -> Dash
                 date.fromisoformat(previous["from"]),
                 date.fromisoformat(previous["to"]),
             )
+        board.uniques_summed = result.get("unique_visitors_method") == "sum_of_project_uniques"
+        board.projects = int(result.get("projects") or 0)
         board.method_version = result.get("method_version", board.method_version)
         board.data_cutoff = result.get("data_cutoff", board.data_cutoff)
     return board
