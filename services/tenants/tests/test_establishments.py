@@ -150,6 +150,28 @@ async def test_import_accepts_valid_rows_and_reports_the_others(api, make_uai):
     assert counts[0]["pupils"] == 2100  # "2 100" as French spreadsheets write it
 
 
+async def test_the_import_reports_in_french_to_whoever_asks(api, make_uai):
+    response = await api.post(
+        f"{E}/import",
+        None,
+        content=_csv(make_uai).encode(),
+        headers={"Content-Type": "text/csv", "Accept-Language": "fr-FR,fr;q=0.9"},
+        params={"school_year": "2025-2026"},
+    )
+    reasons = {(e["line"], e["field"]): e["reason"] for e in response.json()["errors"]}
+    assert reasons[(4, "uai")] == "UAI non valide : la lettre clé de 0750655 est E"
+    assert reasons[(6, "uai")] == "0750655E figure déjà ligne 2"
+    assert reasons[(8, "type")] == "type inconnu : « spaceship »"
+    assert reasons[(5, "staff")] == "un effectif est un nombre entier de 0 à 10000000"
+    refused = await api.post(
+        f"{E}/import",
+        None,
+        content=b"name,uai\n",
+        headers={"Content-Type": "text/csv", "Accept-Language": "fr"},
+    )
+    assert refused.json()["errors"][0]["reason"].startswith("la première ligne doit être")
+
+
 async def test_reimporting_the_same_file_changes_nothing(api, make_uai):
     await api.csv(_csv(make_uai), school_year="2025-2026")
     before = (await api.get(f"{E}/0750655E")).json()

@@ -37,6 +37,15 @@ async def test_wrong_siren_is_422_naming_the_field(api):
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["field"] for e in response.json()["errors"]] == ["body.siren"]
+    assert response.json()["errors"][0]["reason"] == "not a valid SIREN: its check digit is wrong"
+    in_french = await api.post(
+        MEMBERS,
+        {"slug": "cdc", "name": "Caisse des Dépôts", "kind": "cdc", "siren": "180020027"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert in_french.json()["errors"][0]["reason"] == (
+        "SIREN non valide : son chiffre de contrôle est faux"
+    )
 
 
 @pytest.mark.parametrize(

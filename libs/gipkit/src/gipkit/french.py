@@ -33,6 +33,21 @@ TITLES = {
 VALIDATION_DETAIL = "La requête n'est pas valide : voir les champs en erreur."
 
 
+class Reason(str):
+    """Why a value is refused: the English text itself (what the API says by default), its
+    French in `fr` — for checks whose words reach the console (a UAI, a SIREN, a CSV line)."""
+
+    fr: str
+
+    def __new__(cls, en: str, *, fr: str) -> Reason:
+        made = super().__new__(cls, en)
+        made.fr = fr
+        return made
+
+    def said(self, french: bool) -> str:
+        return self.fr if french else str(self)
+
+
 def prefers_french(accept_language: str | None) -> bool:
     """Whether French ranks first among the languages a request accepts (RFC 9110 §12.5.4:
     the highest weight wins; between equal weights, the first named)."""

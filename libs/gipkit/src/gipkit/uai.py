@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from gipkit.french import Reason
+
 UAI_PATTERN = r"^[0-9]{7}[A-HJ-NPR-Z]$"
 # The national register's key alphabet: 23 letters, without I, O and Q.
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -17,11 +19,17 @@ def uai_check_letter(digits: str) -> str:
 
 
 @lru_cache(maxsize=8192)  # measure asks for each hit: a few thousand establishments
-def uai_problem(value: str) -> str | None:
+def uai_problem(value: str) -> Reason | None:
     """Why `value` is not a UAI (7 digits then the key letter), or None if it is one."""
     if not re.fullmatch(r"[0-9]{7}[A-Z]", value):
-        return "a UAI is 7 digits followed by a capital letter"
+        return Reason(
+            "a UAI is 7 digits followed by a capital letter",
+            fr="un UAI s'écrit de 7 chiffres suivis d'une lettre majuscule",
+        )
     expected = uai_check_letter(value[:7])
     if value[7] != expected:
-        return f"not a valid UAI: the key letter of {value[:7]} is {expected}"
+        return Reason(
+            f"not a valid UAI: the key letter of {value[:7]} is {expected}",
+            fr=f"UAI non valide : la lettre clé de {value[:7]} est {expected}",
+        )
     return None

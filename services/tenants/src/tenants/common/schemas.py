@@ -14,7 +14,8 @@ from pydantic import (
     StringConstraints,
 )
 
-from gipkit.fields import AS_JSON_INTEGER
+from gipkit.fields import AS_JSON_INTEGER, refusal
+from gipkit.french import Reason
 from gipkit.uai import UAI_PATTERN, uai_problem
 from tenants.common import validation as v
 
@@ -45,11 +46,11 @@ Email = Annotated[str, StringConstraints(max_length=254, pattern=v.EMAIL_PATTERN
 Domain = Annotated[str, StringConstraints(max_length=253, pattern=v.DOMAIN_PATTERN)]
 
 
-def _checked(problem: Callable[[str], str | None]) -> AfterValidator:
+def _checked(problem: Callable[[str], Reason | None]) -> AfterValidator:
     def check(value: str) -> str:
         reason = problem(value)
         if reason:
-            raise ValueError(reason)
+            raise refusal(reason, fr=reason.fr)
         return value
 
     return AfterValidator(check)

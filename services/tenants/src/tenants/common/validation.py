@@ -16,6 +16,8 @@ from datetime import date
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren as stdnum_siren
 
+from gipkit.french import Reason
+
 # --- slugs ---------------------------------------------------------------------------------
 
 # DNS-label shaped: what Keycloak accepts as an organisation alias and client id, and safe in
@@ -41,14 +43,17 @@ SIREN_PATTERN = r"^[0-9]{9}$"
 SIREN_FORMAT = "fr-siren"
 
 
-def siren_problem(value: str) -> str | None:
+def siren_problem(value: str) -> Reason | None:
     """Why `value` is not a SIREN (9 digits with a Luhn key), or None if it is one."""
     if not re.fullmatch(r"[0-9]{9}", value):
-        return "a SIREN is 9 digits"
+        return Reason("a SIREN is 9 digits", fr="un SIREN s'écrit de 9 chiffres")
     try:
         stdnum_siren.validate(value)
     except StdnumError:
-        return "not a valid SIREN: its check digit is wrong"
+        return Reason(
+            "not a valid SIREN: its check digit is wrong",
+            fr="SIREN non valide : son chiffre de contrôle est faux",
+        )
     return None
 
 
@@ -70,15 +75,24 @@ SCHOOL_YEAR_PATTERN = (
 )
 
 
-def school_year_problem(value: str) -> str | None:
+def school_year_problem(value: str) -> Reason | None:
     m = re.fullmatch(r"([0-9]{4})-([0-9]{4})", value)
     if not m:
-        return "a school year is written like 2025-2026"
+        return Reason(
+            "a school year is written like 2025-2026",
+            fr="une année scolaire s'écrit comme 2025-2026",
+        )
     first, second = int(m[1]), int(m[2])
     if second != first + 1:
-        return "a school year spans two consecutive years, like 2025-2026"
+        return Reason(
+            "a school year spans two consecutive years, like 2025-2026",
+            fr="une année scolaire couvre deux années qui se suivent, comme 2025-2026",
+        )
     if not FIRST_SCHOOL_YEAR <= first <= LAST_SCHOOL_YEAR:
-        return f"school years run from {FIRST_SCHOOL_YEAR} to {LAST_SCHOOL_YEAR + 1}"
+        return Reason(
+            f"school years run from {FIRST_SCHOOL_YEAR} to {LAST_SCHOOL_YEAR + 1}",
+            fr=f"les années scolaires vont de {FIRST_SCHOOL_YEAR} à {LAST_SCHOOL_YEAR + 1}",
+        )
     return None
 
 

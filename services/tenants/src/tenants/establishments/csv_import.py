@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from gipkit.french import Reason
 from gipkit.uai import uai_problem
 from tenants.common import validation as v
 from tenants.establishments.models import EstablishmentType
@@ -45,12 +46,14 @@ HEADER_PATTERN = (
 _HEADER = re.compile(HEADER_PATTERN)
 
 
-def header_problem(text: str) -> str | None:
+def header_problem(text: str) -> Reason | None:
     if _HEADER.search(text):
         return None
-    return (
+    return Reason(
         "the first line must be the header uai,name,type,commune,academie "
-        "(then ,pupils,teachers,staff for headcounts)"
+        "(then ,pupils,teachers,staff for headcounts)",
+        fr="la première ligne doit être l'en-tête uai,name,type,commune,academie "
+        "(suivi de ,pupils,teachers,staff pour les effectifs)",
     )
 
 
@@ -85,7 +88,7 @@ class Row:
 class Problem:
     line: int
     field: str | None
-    reason: str
+    reason: Reason  # in English, with its French (the console asks for it)
 
 
 @dataclass
@@ -141,7 +144,13 @@ def parse(text: str) -> Parsed:
         except StopIteration:
             break
         except csv.Error as exc:
-            parsed.problems.append(Problem(reader.line_num, None, f"unreadable: {exc}"))
+            parsed.problems.append(
+                Problem(
+                    reader.line_num,
+                    None,
+                    Reason(f"unreadable: {exc}", fr=f"ligne illisible ({exc})"),
+                )
+            )
             break
         line = reader.line_num
         if not any(c.strip() for c in cells):
@@ -149,7 +158,14 @@ def parse(text: str) -> Parsed:
         parsed.read += 1
         if parsed.read > MAX_ROWS:
             parsed.problems.append(
-                Problem(line, None, f"more than {MAX_ROWS} rows; split the file")
+                Problem(
+                    line,
+                    None,
+                    Reason(
+                        f"more than {MAX_ROWS} rows; split the file",
+                        fr=f"plus de {MAX_ROWS} lignes : découpez le fichier",
+                    ),
+                )
             )
             break
         row = _row(line, cells, columns, parsed.has_counts, seen, parsed.problems)
@@ -173,26 +189,56 @@ def _row(
 
     before = len(problems)
 
-    def refuse(column: str, reason: str) -> None:
+    def refuse(column: str, reason: Reason) -> None:
         problems.append(Problem(line, column, reason))
 
     uai = cell("uai").strip().upper()
     if reason := uai_problem(uai):
         refuse("uai", reason)
     elif uai in seen:
-        refuse("uai", f"{uai} is already on line {seen[uai]}")
+        refuse(
+            "uai",
+            Reason(
+                f"{uai} is already on line {seen[uai]}",
+                fr=f"{uai} figure déjà ligne {seen[uai]}",
+            ),
+        )
     name = _text(cell("name"), 200)
     if name is None:
-        refuse("name", "a name is 1 to 200 printable characters")
+        refuse(
+            "name",
+            Reason(
+                "a name is 1 to 200 printable characters",
+                fr="un nom compte de 1 à 200 caractères imprimables",
+            ),
+        )
     kind = TYPES.get(_plain(cell("type")))
     if kind is None:
-        refuse("type", f"unknown type {cell('type').strip()!r}")
+        refuse(
+            "type",
+            Reason(
+                f"unknown type {cell('type').strip()!r}",
+                fr=f"type inconnu : « {cell('type').strip()} »",
+            ),
+        )
     commune = _text(cell("commune"), 100)
     if commune is None:
-        refuse("commune", "a commune is 1 to 100 printable characters")
+        refuse(
+            "commune",
+            Reason(
+                "a commune is 1 to 100 printable characters",
+                fr="une commune compte de 1 à 100 caractères imprimables",
+            ),
+        )
     academie = _text(cell("academie"), 100)
     if academie is None:
-        refuse("academie", "an académie is 1 to 100 printable characters")
+        refuse(
+            "academie",
+            Reason(
+                "an académie is 1 to 100 printable characters",
+                fr="une académie compte de 1 à 100 caractères imprimables",
+            ),
+        )
     counts: tuple[int, int, int] | None = None
     if has_counts:
         raw = [cell(c) for c in COUNTS]
@@ -200,7 +246,13 @@ def _row(
             values = [_count(r) for r in raw]
             for column, value in zip(COUNTS, values, strict=True):
                 if value is None:
-                    refuse(column, f"a count is a whole number from 0 to {MAX_COUNT}")
+                    refuse(
+                        column,
+                        Reason(
+                            f"a count is a whole number from 0 to {MAX_COUNT}",
+                            fr=f"un effectif est un nombre entier de 0 à {MAX_COUNT}",
+                        ),
+                    )
             if all(x is not None for x in values):
                 counts = (values[0], values[1], values[2])  # type: ignore[assignment]
     if len(problems) > before:

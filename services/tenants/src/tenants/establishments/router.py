@@ -14,6 +14,7 @@ from gipkit.errors import (
     UnsupportedMediaType,
     problem_responses,
 )
+from gipkit.french import Reason, prefers_french
 from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
@@ -147,11 +148,14 @@ async def import_establishments(
                 f"the file is larger than {MAX_IMPORT_BYTES} bytes",
                 fr=f"le fichier dépasse {MAX_IMPORT_BYTES} octets",
             )
+    # The reasons of a refused file or line in the caller's language (the console: French).
+    french = prefers_french(request.headers.get("accept-language"))
     text = csv_import.decode(bytes(body))
     if text is None:
-        raise Unprocessable(errors=[FieldError(field="body", reason="the file must be UTF-8")])
+        utf8 = Reason("the file must be UTF-8", fr="le fichier doit être encodé en UTF-8")
+        raise Unprocessable(errors=[FieldError(field="body", reason=utf8.said(french))])
     if reason := csv_import.header_problem(text):
-        raise Unprocessable(errors=[FieldError(field="body", reason=reason)])
+        raise Unprocessable(errors=[FieldError(field="body", reason=reason.said(french))])
 
     async def write() -> Answer:
         outcome = await service.import_csv(session=session, text=text, school_year=school_year)
@@ -162,7 +166,8 @@ async def import_establishments(
             unchanged=outcome.unchanged,
             rejected=len({p.line for p in outcome.problems if p.line > 1}),
             errors=[
-                RowError(line=p.line, field=p.field, reason=p.reason) for p in outcome.problems
+                RowError(line=p.line, field=p.field, reason=p.reason.said(french))
+                for p in outcome.problems
             ],
         )
         return Answer(200, report.model_dump(mode="json"))

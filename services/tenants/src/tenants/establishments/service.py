@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gipkit.auth import Principal
 from gipkit.errors import Conflict, NotFound
+from gipkit.french import Reason
 from gipkit.types import utcnow
 from tenants.common.access import visible_slugs
 from tenants.establishments import csv_import, repository
@@ -144,7 +145,15 @@ async def import_csv(*, session: AsyncSession, text: str, school_year: str | Non
     rows = parsed.rows
     if parsed.has_counts and school_year is None and any(r.counts for r in rows):
         problems.insert(
-            0, csv_import.Problem(1, None, "school_year is needed to import headcounts")
+            0,
+            csv_import.Problem(
+                1,
+                None,
+                Reason(
+                    "school_year is needed to import headcounts",
+                    fr="l'année scolaire (school_year) est nécessaire pour importer des effectifs",
+                ),
+            ),
         )
         rows = []
     existing = await repository.by_uais(session, [r.uai for r in rows])
