@@ -1,6 +1,7 @@
 """Note composition: pure, deterministic, with statistical secrecy."""
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -76,6 +77,24 @@ def test_headline_with_evolution_against_previous_year():
     assert figures.unique_visitors_method == "sum_of_project_uniques"
     assert figures.period.previous_start == date(2025, 1, 1)
     assert figures.period.title == "1er trimestre 2026"
+
+
+def test_a_running_period_is_weighed_against_last_years_days_so_far():
+    # measure answered the quarter's first 45 days against the same days of 2025.
+    sources = sources_for(Q1)
+    so_far = sources.headline.model_copy(
+        update={"previous_from": date(2025, 1, 1), "previous_to": date(2025, 2, 14)}
+    )
+    figures = compose(scope=SCOPE, period=Q1, sources=replace(sources, headline=so_far))
+    assert (figures.period.previous_start, figures.period.previous_end) == (
+        date(2025, 1, 1),
+        date(2025, 2, 14),
+    )
+    assert any("jusqu'au 14 février 2025" in n for n in figures.reading_notes)
+    # A whole period is said to be compared whole.
+    whole = note()
+    assert whole.period.previous_end == date(2025, 3, 31)
+    assert not any("jusqu'au" in n for n in whole.reading_notes)
 
 
 def test_profiles_use_national_labels_and_hide_small_cells_with_a_complement():

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gipkit.clock import year_before
 from gipkit.http import PeerError, PeerNotFound, ServiceClient
 
 Peers = Mapping[str, ServiceClient]
@@ -72,6 +73,10 @@ class Indicators(_Answer):
     groups: tuple[IndicatorGroup, ...] = ()
     previous_totals: Metrics | None = None
     previous_groups: tuple[IndicatorGroup, ...] | None = None
+    # The days last year's totals cover, where the answer says (measure does): the same
+    # period, or only its days so far while it runs.
+    previous_from: date | None = None
+    previous_to: date | None = None
 
 
 def _metrics(raw: Mapping[str, Any] | None) -> Metrics:
@@ -90,13 +95,6 @@ def _group(raw: Mapping[str, Any]) -> IndicatorGroup:
 def _aware(moment: datetime) -> datetime:
     # The contract says UTC; a cut-off without its offset is read as UTC, not local time.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _year_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def _aligned(key: str, group_by: str | None, previous_start: date, previous_end: date) -> str:
@@ -121,10 +119,14 @@ def parse_indicators(
     previous = body.get("previous") or body.get("previous_year")
     previous_totals: Metrics | None = None
     previous_groups: tuple[IndicatorGroup, ...] | None = None
+    previous_from = previous_to = None
     if isinstance(previous, Mapping):
         previous_totals = _metrics(previous.get("totals") or previous.get("total"))
+        if previous.get("from") and previous.get("to"):
+            previous_from = date.fromisoformat(str(previous["from"]))
+            previous_to = date.fromisoformat(str(previous["to"]))
         if isinstance(previous.get("groups"), list):
-            start, end = _year_before(date_from), _year_before(date_to)
+            start, end = year_before(date_from), year_before(date_to)
             previous_groups = tuple(
                 _group(g).model_copy(update={"key": _aligned(str(g["key"]), group_by, start, end)})
                 for g in previous["groups"]
@@ -152,6 +154,8 @@ def parse_indicators(
         groups=tuple(_group(g) for g in groups),
         previous_totals=previous_totals,
         previous_groups=previous_groups,
+        previous_from=previous_from,
+        previous_to=previous_to,
     )
 
 

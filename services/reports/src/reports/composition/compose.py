@@ -58,6 +58,10 @@ NOTE_SECRECY = (
 )
 NOTE_TIME = "Jours et heures en heure de Paris ; une visite est datée par sa première page vue."
 NOTE_EVOLUTION = "Évolutions : par rapport à la même période de l'année précédente."
+NOTE_EVOLUTION_SO_FAR = (
+    "Évolutions : la période n'étant pas finie, par rapport aux mêmes jours de l'année "
+    "précédente, jusqu'au {end}."
+)
 
 
 class InconsistentSources(ValueError):
@@ -153,10 +157,21 @@ def compose(
             (sources.inside, codes.INSIDE),
         )
     )
-    notes = [NOTE_BREAKDOWN, NOTE_TIME, NOTE_EVOLUTION, NOTE_SECRECY.format(threshold=threshold)]
+    # Last year's days as measure counted them: a period still running is weighed against the
+    # days it has had so far, and the note says so.
+    previous_start, previous_end = period.previous_year
+    measured = sources.headline
+    if measured.previous_from is not None and measured.previous_to is not None:
+        so_far = measured.previous_to < previous_end
+        previous_start, previous_end = measured.previous_from, measured.previous_to
+    else:
+        so_far = False
+    evolution = (
+        NOTE_EVOLUTION_SO_FAR.format(end=long_date(previous_end)) if so_far else NOTE_EVOLUTION
+    )
+    notes = [NOTE_BREAKDOWN, NOTE_TIME, evolution, NOTE_SECRECY.format(threshold=threshold)]
     if sources.headline.unique_visitors_method == "sum_of_project_uniques":
         notes.insert(1, NOTE_SUM_OF_PROJECTS)
-    previous_start, previous_end = period.previous_year
     return NoteFigures(
         scope=scope,
         period=PeriodInfo(
