@@ -232,3 +232,12 @@ async def test_a_range_over_two_school_years_adds_each_years_visitors(client, en
         ("2026-08", (1, 1, 1)),
         ("2026-09", (2, 1, 2)),
     ]
+
+
+async def test_days_are_iso_text_only(client, admin, measured):
+    # A bare number is not a day (pydantic alone would read it as a Unix time).
+    for params in ({"to": "0"}, {"from": "1700000000"}, {"from": "2026-03-01T00:00:00"}):
+        response = await get(client, admin, scope="project:ent-92", **params)
+        assert response.status_code == 422, params
+    ok = await get(client, admin, scope="project:ent-92", **{"from": "2026-03-01"})
+    assert ok.status_code == 200

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
+from gipkit.fields import Day
 from measure.common.deps import DirectoryDep, Reader
 from measure.indicators import periods, service
 from measure.indicators.schemas import Compare, GroupBy, Indicators
@@ -51,8 +51,9 @@ async def get_indicators(
             description="`2026-03-04`, `2026-W10`, `2026-03`, `2026-Q1` or `2025-2026`",
         ),
     ] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    # ISO days only: a bare number would otherwise be read as a Unix time (`to=0`).
+    date_from: Annotated[Day | None, Query(alias="from")] = None,
+    date_to: Annotated[Day | None, Query(alias="to")] = None,
     group_by: GroupBy | None = None,
     compare: Compare | None = None,
 ) -> Indicators:
