@@ -86,7 +86,7 @@ async def test_college_without_member_is_redistributed_and_said(api, fake_peers)
     await api.catalogue()
     run = await api.run()
     assert run["colleges"] == {"cdc": 16_350_000, "collectivites": 16_350_000}
-    assert any("le collège state n'a aucun membre" in w for w in run["warnings"])
+    assert any("le collège État n'a aucun membre" in w for w in run["warnings"])
 
 
 async def test_peer_unavailable_fails_the_run_and_recompute_recovers(api, fake_peers):
@@ -138,6 +138,13 @@ async def test_whatif_join_leave_subscribe_nothing_stored(api, fake_peers):
         f"/api/v1/allocations/{run['id']}/simulate", {"leave": [{"member": "nobody"}]}
     )
     assert unknown.status_code == 409
+    assert unknown.json()["detail"] == "nobody is not a member in the run"
+    in_french = await api.post(
+        f"/api/v1/allocations/{run['id']}/simulate",
+        {"leave": [{"member": "nobody"}]},
+        headers={"Accept-Language": "fr"},
+    )
+    assert in_french.json()["detail"] == "nobody n'est pas membre dans ce calcul"
 
 
 async def test_member_admin_simulates_its_own_member_only(api, fake_peers):

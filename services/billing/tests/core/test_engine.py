@@ -68,7 +68,7 @@ def test_base_in_thirds_then_by_pupils_inside_the_college():
     }
     assert result.colleges == {"cdc": 10_900_000, "state": 10_900_000, "collectivites": 10_900_000}
     # CDC and the ministry have no pupils: alone in their college, they share it equally.
-    assert any("valeurs de la clé students sont nulles" in w for w in result.warnings)
+    assert any("valeurs de la clé « élèves couverts » sont nulles" in w for w in result.warnings)
     # The option has no subscriber: not called, and said.
     assert any("notes n'a aucun abonné" in w for w in result.warnings)
 
@@ -143,7 +143,7 @@ def test_whatif_leave_and_subscribe():
     )
     after = compute(apply(inputs(), changes))
     assert "ministere" not in after.members
-    assert any("le collège state n'a aucun membre" in w for w in after.warnings)
+    assert any("le collège État n'a aucun membre" in w for w in after.warnings)
 
 
 @settings(max_examples=60, deadline=None)

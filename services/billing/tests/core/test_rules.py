@@ -71,7 +71,7 @@ def test_college_without_member_is_redistributed_with_a_warning():
         "cdc": 16_350_000,
         "collectivites": 16_350_000,
     }
-    assert len(split.warnings) == 1 and "state" in split.warnings[0]
+    assert len(split.warnings) == 1 and "le collège État" in split.warnings[0]
 
 
 def test_redistribution_follows_the_remaining_shares():

@@ -225,7 +225,7 @@ async def update(*, session: AsyncSession, run: AllocationRun, data: RunUpdate) 
     try:
         result = compute(inputs)
     except AllocationError as exc:
-        raise Conflict(str(exc)) from exc
+        raise _refused(exc) from exc
     return await store(session=session, run=run, inputs=inputs, result=result)
 
 
@@ -267,12 +267,18 @@ async def approve(*, session: AsyncSession, run: AllocationRun, by: str) -> Allo
     return run
 
 
+def _refused(exc: Exception) -> Conflict:
+    """The engine's refusal as a conflict, in French too where the engine said it (Reason)."""
+    said = exc.args[0] if exc.args else exc
+    return Conflict(str(said), fr=getattr(said, "fr", None))
+
+
 def simulate(run: AllocationRun, changes: Changes) -> tuple[RunResult, RunResult]:
     inputs = inputs_of(run)
     try:
         return compute(inputs), compute(apply(inputs, changes))
     except (WhatIfError, AllocationError) as exc:
-        raise Conflict(str(exc)) from exc
+        raise _refused(exc) from exc
 
 
 def only(diffs: Sequence[Difference], members: frozenset[str] | None) -> list[Difference]:
@@ -286,7 +292,7 @@ async def thresholds(
     try:
         threshold = threshold_on(table, run.reference_date)
     except LookupError as exc:
-        raise Conflict(str(exc)) from exc
+        raise _refused(exc) from exc
     totals = {
         m.member: m.net_cents
         for m in await repository.members(session, run.id or 0)

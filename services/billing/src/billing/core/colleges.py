@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from billing.core.apportion import Part, apportion
+from gipkit.codes import COLLEGES
+from gipkit.french import Reason
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,18 @@ def split_between_colleges(
     share_total = sum(positive.values())
     paying = {c: s for c, s in positive.items() if c in present}
     if not paying:
-        raise NoPayingCollege("no college with a share has a member in the run")
+        raise NoPayingCollege(
+            Reason(
+                "no college with a share has a member in the run",
+                fr="aucun collège ayant une part n'a de membre dans ce calcul",
+            )
+        )
     warnings = []
     for college in sorted(set(positive) - set(paying)):
         share = Fraction(positive[college], share_total)
         warnings.append(
-            f"le collège {college} n'a aucun membre dans ce calcul : sa part ({_fmt(share)}) "
-            f"est répartie entre {', '.join(sorted(paying))} au prorata de leurs parts"
+            f"le collège {COLLEGES.get(college, college)} n'a aucun membre dans ce calcul : sa "
+            f"part ({_fmt(share)}) est répartie entre "
+            f"{', '.join(COLLEGES.get(c, c) for c in sorted(paying))} au prorata de leurs parts"
         )
     return CollegeSplit(parts=apportion(total, paying), warnings=warnings)

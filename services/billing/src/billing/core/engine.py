@@ -16,11 +16,13 @@ from fractions import Fraction
 
 from billing.core.apportion import NothingToWeigh, apportion, round_half_up
 from billing.core.colleges import split_between_colleges
-from billing.core.fr import euros_fr
+from billing.core.fr import KEY_NAMES, euros_fr
 from billing.core.inkind import deduct_in_kind
 from billing.core.inputs import MemberIn, PrestationIn, RunInputs
 from billing.core.prorata import days_between, overlap_days, union_days
 from billing.core.voting import PUBLIC_KINDS
+from gipkit.codes import COLLEGES
+from gipkit.french import Reason
 
 APPORTIONED_KEYS = frozenset({"students", "visits", "equal"})
 
@@ -115,7 +117,8 @@ def _share(
     except NothingToWeigh:
         # No pupil counted, no visit measured: equal shares (by days) rather than nobody.
         warnings.append(
-            f"{label} : toutes les valeurs de la clé {key} sont nulles ; partage à parts égales "
+            f"{label} : toutes les valeurs de la clé « {KEY_NAMES.get(key, key)} » sont nulles ; "
+            "partage à parts égales "
             "(au prorata des jours) à la place"
         )
         key = "equal"
@@ -209,7 +212,8 @@ def _subscribers(
         if member.college not in prestation.colleges:
             warnings.append(
                 f"abonnement {s.id} de {s.member} à {s.prestation} : le collège "
-                f"{member.college} n'est pas concerné par {s.prestation} ; non facturé"
+                f"{COLLEGES.get(member.college, member.college)} n'est pas concerné par "
+                f"{s.prestation} ; non facturé"
             )
             continue
         # A subscription counts only while its member is a member.
@@ -306,7 +310,10 @@ def _base(
     try:
         split = split_between_colleges(prestation.cost_cents, concerned, present)
     except ValueError as exc:
-        raise AllocationError(f"{label}: {exc}") from exc
+        said = exc.args[0] if exc.args else exc
+        raise AllocationError(
+            Reason(f"{label}: {said}", fr=f"{label} : {getattr(said, 'fr', said)}")
+        ) from exc
     result.warnings.extend(f"{label}: {w}" for w in split.warnings)
     lines: list[Line] = []
     for college, part in sorted(split.parts.items()):

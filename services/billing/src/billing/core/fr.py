@@ -39,3 +39,13 @@ RUN_STATUS = {
 
 def run_is(run_id: int | None, status: str) -> str:
     return f"le calcul n° {run_id} est {RUN_STATUS.get(status, status)}"
+
+
+# An allocation key in words, as the warnings name it.
+KEY_NAMES = {
+    "students": "élèves couverts",
+    "visits": "visites mesurées",
+    "equal": "parts égales",
+    "fixed_price": "prix fixe",
+    "usage": "usage",
+}

@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from gipkit.french import Reason
+from gipkit.french import day as day_fr
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -35,7 +38,12 @@ def threshold_on(table: Sequence[Threshold], day: date) -> Threshold:
     """The entry with the latest `valid_from` on or before `day`."""
     in_force = [t for t in table if t.valid_from <= day]
     if not in_force:
-        raise LookupError(f"no procurement threshold in force on {day.isoformat()}")
+        raise LookupError(
+            Reason(
+                f"no procurement threshold in force on {day.isoformat()}",
+                fr=f"aucun seuil de procédure en vigueur le {day_fr(day)}",
+            )
+        )
     return max(in_force, key=lambda t: t.valid_from)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from billing.core.engine import RunResult
 from billing.core.inputs import MemberIn, RunInputs, SubscriptionIn
+from gipkit.french import Reason
 
 
 class Join(BaseModel):
@@ -64,7 +65,12 @@ def apply(inputs: RunInputs, changes: Changes) -> RunInputs:
     codes = {p.code for p in new.prestations}
     for j in changes.join:
         if new.member(j.slug) is not None:
-            raise WhatIfError(f"{j.slug} is already a member in the run")
+            raise WhatIfError(
+                Reason(
+                    f"{j.slug} is already a member in the run",
+                    fr=f"{j.slug} est déjà membre dans ce calcul",
+                )
+            )
         new.members.append(
             MemberIn(
                 slug=j.slug,
@@ -79,7 +85,12 @@ def apply(inputs: RunInputs, changes: Changes) -> RunInputs:
     for lv in changes.leave:
         member = new.member(lv.member)
         if member is None:
-            raise WhatIfError(f"{lv.member} is not a member in the run")
+            raise WhatIfError(
+                Reason(
+                    f"{lv.member} is not a member in the run",
+                    fr=f"{lv.member} n'est pas membre dans ce calcul",
+                )
+            )
         if lv.left_on is None:
             new.members.remove(member)
         else:
@@ -87,9 +98,19 @@ def apply(inputs: RunInputs, changes: Changes) -> RunInputs:
     next_id = -1  # hypothetical subscriptions get negative ids: they exist nowhere
     for s in changes.subscribe:
         if s.prestation not in codes:
-            raise WhatIfError(f"prestation {s.prestation} is not in the run's catalogue")
+            raise WhatIfError(
+                Reason(
+                    f"prestation {s.prestation} is not in the run's catalogue",
+                    fr=f"la prestation {s.prestation} n'est pas au catalogue de ce calcul",
+                )
+            )
         if new.member(s.member) is None:
-            raise WhatIfError(f"{s.member} is not a member in the run")
+            raise WhatIfError(
+                Reason(
+                    f"{s.member} is not a member in the run",
+                    fr=f"{s.member} n'est pas membre dans ce calcul",
+                )
+            )
         new.subscriptions.append(
             SubscriptionIn(
                 id=next_id,
@@ -107,7 +128,12 @@ def apply(inputs: RunInputs, changes: Changes) -> RunInputs:
             if not (s.member == c.member and s.prestation == c.prestation)
         ]
         if len(kept) == len(new.subscriptions):
-            raise WhatIfError(f"{c.member} has no subscription to {c.prestation} in the run")
+            raise WhatIfError(
+                Reason(
+                    f"{c.member} has no subscription to {c.prestation} in the run",
+                    fr=f"{c.member} n'a pas d'abonnement à {c.prestation} dans ce calcul",
+                )
+            )
         new.subscriptions = kept
     if changes.shares is not None:
         new.shares = dict(changes.shares)
