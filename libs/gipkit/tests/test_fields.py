@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated
 
 import pytest
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 
 from gipkit.fields import AS_JSON_INTEGER, Day
-from gipkit.french import validation_reason
+from gipkit.french import Reason, validation_reason
 
 Whole = TypeAdapter(Annotated[int, Field(ge=0), AS_JSON_INTEGER])
 Days = TypeAdapter(Day)
@@ -41,3 +41,21 @@ def test_a_day_is_iso_text_and_nothing_else():
         assert validation_reason(error) == "une date s'écrit AAAA-MM-JJ"
     # Well written but no such day: pydantic's own refusal, in French too.
     assert validation_reason(refused(Days, "2026-02-30")) == "date attendue (AAAA-MM-JJ)"
+
+
+def _even(value: int) -> int:
+    if value % 2:
+        raise ValueError(Reason("an even number is expected", fr="nombre pair attendu"))
+    if value > 100:
+        raise ValueError("at most 100")  # a plain refusal keeps its words
+    return value
+
+
+Even = TypeAdapter(Annotated[int, AfterValidator(_even)])
+
+
+def test_a_validator_raising_a_reason_is_said_in_french_too():
+    error = refused(Even, 3)
+    assert error["msg"] == "Value error, an even number is expected"
+    assert validation_reason(error) == "nombre pair attendu"
+    assert validation_reason(refused(Even, 102)) is None

@@ -90,6 +90,12 @@ async def test_networks_refuse_overlapping_duplicates(api):
     assert shared.status_code == 201
     for cidr in ("192.0.2.1/24", "not-a-network", "127.0.0.0/8", "10.0.0.0/4"):
         assert (await api.post(f"{E}/0750655E/networks", {"cidr": cidr})).status_code == 422
+    loose = await api.post(
+        f"{E}/0750655E/networks", {"cidr": "192.0.2.1/24"}, headers={"Accept-Language": "fr"}
+    )
+    assert loose.json()["errors"][0]["reason"] == (
+        "des bits d'hôte sont à 1 ; le réseau est 192.0.2.0/24"
+    )
 
     listed = await api.get(f"{E}/0750655E/networks", as_=("service", None))
     assert [n["cidr"] for n in listed.json()["networks"]] == ["192.0.2.0/24", "2001:db8:42::/48"]

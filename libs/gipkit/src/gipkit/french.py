@@ -124,10 +124,14 @@ _REASONS: dict[str, Any] = {
 
 def validation_reason(error: Mapping[str, Any]) -> str | None:
     """The French reason of one of pydantic's errors, or None where there is none: a service's
-    own validator raising ValueError speaks in its own words."""
+    own validator raising a plain ValueError speaks in its own words."""
     ctx = error.get("ctx") or {}
     if isinstance(ctx.get("fr"), str):  # a refusal that carries its own (gipkit.fields)
         return str(ctx["fr"])
+    # A validator's `raise ValueError(Reason(...))`: pydantic keeps the exception in ctx.
+    raised = ctx.get("error")
+    if isinstance(raised, Exception) and raised.args and isinstance(raised.args[0], Reason):
+        return raised.args[0].fr
     reason = _REASONS.get(str(error.get("type", "")))
     if reason is None:
         return None

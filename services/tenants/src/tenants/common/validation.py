@@ -116,17 +116,37 @@ MIN_PREFIX = {4: 8, 6: 32}
 def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     """An establishment's declared network, or ValueError saying why it is not one."""
     if "/" not in value:
-        raise ValueError("a network is written in CIDR notation, like 192.0.2.0/24")
+        raise ValueError(
+            Reason(
+                "a network is written in CIDR notation, like 192.0.2.0/24",
+                fr="un réseau s'écrit en notation CIDR, comme 192.0.2.0/24",
+            )
+        )
     try:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         if "host bits set" in str(exc):
             loose = ipaddress.ip_network(value, strict=False)
-            raise ValueError(f"host bits are set; the network is {loose}") from None
-        raise ValueError(f"not an IPv4 or IPv6 network: {exc}") from None
+            raise ValueError(
+                Reason(
+                    f"host bits are set; the network is {loose}",
+                    fr=f"des bits d'hôte sont à 1 ; le réseau est {loose}",
+                )
+            ) from None
+        raise ValueError(
+            Reason(
+                f"not an IPv4 or IPv6 network: {exc}",
+                fr=f"ce n'est pas un réseau IPv4 ni IPv6 ({exc})",
+            )
+        ) from None
     if network.prefixlen < MIN_PREFIX[network.version]:
         raise ValueError(
-            f"an IPv{network.version} network must be /{MIN_PREFIX[network.version]} or narrower"
+            Reason(
+                f"an IPv{network.version} network must be /{MIN_PREFIX[network.version]} "
+                "or narrower",
+                fr=f"un réseau IPv{network.version} doit être un /{MIN_PREFIX[network.version]} "
+                "ou plus étroit",
+            )
         )
     if (
         network.is_loopback
@@ -135,7 +155,13 @@ def parse_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         or network.is_unspecified
         or network.is_reserved
     ):
-        raise ValueError("loopback, link-local, multicast and reserved ranges are not networks")
+        raise ValueError(
+            Reason(
+                "loopback, link-local, multicast and reserved ranges are not networks",
+                fr="les plages de bouclage, lien-local, multidiffusion et réservées ne sont pas "
+                "des réseaux d'établissement",
+            )
+        )
     return network
 
 
