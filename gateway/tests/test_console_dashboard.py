@@ -104,3 +104,16 @@ async def test_an_ended_period_is_weighed_against_the_whole_of_last_year(console
 async def test_a_projects_uniques_are_exact_and_not_said_to_be_a_sum(console):
     text = await dashboard(console, "2025-11-30", scope="project:ent-hds")
     assert "Somme des visiteurs uniques" not in text
+
+
+async def test_dates_given_without_a_period_are_the_period(console):
+    route = console.on("GET", "measure", "/api/v1/indicators")
+    route.mock(side_effect=indicators("2025-11-15"))
+    await console.log_in("member-viewer", organization=["hds"])
+    page = await console.client.get(
+        "/console/", params={"period": "", "start": "2026-09-01", "end": "2026-11-15"}
+    )
+    assert page.status_code == 200
+    sent = route.calls.last.request.url.params
+    assert (sent["from"], sent["to"]) == ("2026-09-01", "2026-11-15")
+    assert 'value="personnalisée"' in page.text

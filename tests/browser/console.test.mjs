@@ -46,6 +46,18 @@ for (const [user, org] of [["hds-admin", "hauts-de-seine"], ["hds-viewer", "haut
   });
 }
 
+test("dates typed into the dashboard are the period shown", async () => {
+  const page = await newPage(browser);
+  await logIn(page, "hds-viewer");
+  await page.waitForSelector("h1:has-text('Tableau de bord')");
+  await page.fill("#start", "2026-09-01");
+  await page.fill("#end", "2026-11-15");
+  assert.equal(await page.inputValue("#period"), "personnalisée");
+  await Promise.all([page.waitForURL(/start=2026-09-01/), page.click("form.pickers button[type=submit]")]);
+  assert.match(await page.textContent("p.period"), /^Du 01\/09\/2026 au 15\/11\/2026/);
+  await page.context().close();
+});
+
 test("on a 390 px phone the dashboard fits the screen", async () => {
   const page = await newPage(browser, { width: 390, height: 844 });
   await logIn(page, "hds-viewer");

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# What the period field takes for "the dates below" (the French word, and the API's).
+CUSTOM = frozenset({"personnalisée", "personnalisee", "custom"})
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -16,6 +18,7 @@ class Period:
     label: str
     start: date
     end: date  # inclusive
+    chosen: bool = False  # dates the user gave, not a named period
 
 
 def current_school_year(today: date) -> str:
@@ -26,16 +29,17 @@ def current_school_year(today: date) -> str:
 def parse_period(
     value: str | None, *, today: date, start: str | None = None, end: str | None = None
 ) -> Period:
-    """`value` as a quarter or school year; 'custom' with `start`/`end`; default: the current
-    school year. Raises ValueError with a French message on bad input."""
-    if value == "custom":
+    """`value` as a quarter or school year; « personnalisée » (or `custom`) with `start`/`end`,
+    as is a blank `value` with both dates; default: the current school year. Raises ValueError
+    with a French message on bad input."""
+    if (value or "").strip().lower() in CUSTOM or (not value and start and end):
         try:
             first, last = date.fromisoformat(start or ""), date.fromisoformat(end or "")
         except ValueError as exc:
             raise ValueError("Dates de début et de fin attendues (AAAA-MM-JJ).") from exc
         if last < first:
             raise ValueError("La date de fin précède la date de début.")
-        return Period(f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}", first, last)
+        return Period(f"du {first:%d/%m/%Y} au {last:%d/%m/%Y}", first, last, chosen=True)
     value = value or current_school_year(today)
     if m := _QUARTER.match(value):
         year, quarter = int(m.group(1)), int(m.group(2))

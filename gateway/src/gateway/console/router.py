@@ -91,7 +91,7 @@ async def dashboard(
         board=board,
         scope=scope,
         choices=choices,
-        period_value=period or current_school_year(today),
+        period_value="personnalisée" if chosen.chosen else (period or current_school_year(today)),
         start=start or "",
         end=end or "",
     )

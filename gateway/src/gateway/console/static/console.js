@@ -82,3 +82,16 @@
     }
   });
 })();
+
+// The dashboard's dates: filling both means "these dates", so the period field says so
+// (without this, the prefilled school year would win and the dates be ignored).
+(function () {
+  "use strict";
+  const period = document.getElementById("period");
+  const start = document.getElementById("start");
+  const end = document.getElementById("end");
+  if (!period || !start || !end) return;
+  const chosen = () => { if (start.value && end.value) period.value = "personnalisée"; };
+  start.addEventListener("change", chosen);
+  end.addEventListener("change", chosen);
+})();
