@@ -4,6 +4,7 @@ signed evolution, and which days of last year it is weighed against."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
@@ -75,9 +76,14 @@ async def dashboard(console: Console, previous_to: str, scope: str = "member:hds
     return page.text
 
 
-async def test_groups_read_in_words_and_evolutions_are_signed(console):
+async def test_groups_read_in_words_and_evolutions_are_signed(console, monkeypatch):
+    monkeypatch.setattr("gateway.console.dashboard.today_paris", lambda: date(2026, 11, 30))
     text = await dashboard(console, "2025-11-30")
     assert "sept. 2026" in text and "janv. 2027" in text
+    # A month still to come has no figure yet, not a zero (read on 30 November 2026).
+    assert '<th scope="row">janv. 2027</th><td>—</td>' in text
+    assert '"to_come": true' in text
+    assert '<th scope="row">sept. 2026</th><td>1' in text  # 1 398, with a narrow space
     assert "Cahier Textes" in text and "Cahier_Textes</th>" not in text
     for header in ("Mois", "Heure", "Profil", "Service", "Appareil", "Système", "Lieu"):
         assert f'<th scope="col">{header}</th>' in text

@@ -11,7 +11,7 @@ from babel.dates import format_date
 
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
-from gateway.console.formatting import LOCALE
+from gateway.console.formatting import LOCALE, today_paris
 from gateway.console.periods import Period
 from gipkit.clock import year_before
 
@@ -80,6 +80,16 @@ def _name(group_by: str, group: dict[str, Any]) -> str:
     return label.replace("_", " ") if group_by == "service" else label
 
 
+def _to_come(group_by: str, key: str, today: date) -> bool:
+    """A month that has not begun: no figure yet (not a zero)."""
+    if group_by != "month":
+        return False
+    try:
+        return date.fromisoformat(f"{key}-01") > today
+    except ValueError:
+        return False
+
+
 async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str) -> dict[str, Any]:
     data: dict[str, Any] = await api.get(
         "/api/v1/indicators",
@@ -88,8 +98,10 @@ async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str
         group_by=group_by,
         compare="previous_year",
     )
+    today = today_paris()
     for group in data.get("groups", []):
         group["name"] = _name(group_by, group)
+        group["to_come"] = _to_come(group_by, str(group.get("key", "")), today)
     return data
 
 

@@ -14,7 +14,8 @@
     groups.forEach(g => { if (g.previous) previous[g.key] = g.previous.visits; });
     const xs = groups.map((_, i) => i);
     const names = groups.map(g => String(g.name || g.label || g.key));
-    const series = [groups.map(g => g.visits || 0)];
+    // Months still to come have no figure yet: no point, rather than a fall to zero.
+    const series = [groups.map(g => g.to_come ? null : (g.visits || 0))];
     const legend = [{ label: "Visites", stroke: "#123f8c", width: 2, fill: "rgba(18,63,140,.12)" }];
     if (Object.keys(previous).length) {
       series.push(groups.map(g => previous[g.key] ?? null));
