@@ -117,6 +117,7 @@ async def test_a_caller_that_asks_for_french_gets_its_problems_in_french(client)
     r = await client.get("/missing", headers=FRENCH)
     assert r.json()["title"] == "Introuvable" and r.json()["detail"] == "membre introuvable"
     assert r.headers["content-language"] == "fr"
+    assert "Accept-Language" in r.headers["vary"]
     # An error raised without a French detail keeps its own, under a French title.
     body = (await client.get("/conflict", headers=FRENCH)).json()
     assert (body["title"], body["detail"]) == ("Opération impossible en l'état", "overlaps")
@@ -148,6 +149,7 @@ async def test_english_stays_the_default(client):
         r = await client.get("/missing", headers=headers)
         assert r.json()["detail"] == "member not found", headers
         assert "content-language" not in r.headers
+        assert r.headers["vary"] == "Accept-Language"  # the words would differ in French
     r = await client.post("/things", json={"count": 0}, headers={"Accept-Language": "de"})
     assert r.json()["errors"][0]["reason"] == "Input should be greater than or equal to 1"
 

@@ -146,6 +146,9 @@ def problem_response(
     problem: Problem, headers: Mapping[str, str] | None = None, *, french: bool = False
 ) -> JSONResponse:
     sent = dict(headers or {})
+    # The words depend on the caller's Accept-Language (gipkit.french): caches must know.
+    vary = sent.get("Vary")
+    sent["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
     if french:
         sent["Content-Language"] = "fr"
     return JSONResponse(
