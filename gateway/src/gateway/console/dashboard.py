@@ -67,27 +67,21 @@ class Dashboard:
         )
 
 
-def _name(group_by: str, group: dict[str, Any]) -> str:
+def _month(key: str) -> date | None:
+    """The first day of a month group's key (`2026-09`), or None for any other key."""
+    try:
+        return date.fromisoformat(f"{key}-01")
+    except ValueError:
+        return None
+
+
+def _label(group_by: str, group: dict[str, Any], key: str, month: date | None) -> str:
     """How a group reads: months in words (`sept. 2026`), the national guide's service labels
     without their underscores (as the synthesis notes print them), else measure's label."""
-    key = str(group.get("key", ""))
-    if group_by == "month":
-        try:
-            return format_date(date.fromisoformat(f"{key}-01"), "MMM y", locale=LOCALE)
-        except ValueError:
-            return key
+    if month is not None:
+        return format_date(month, "MMM y", locale=LOCALE)
     label = str(group.get("label") or key)
     return label.replace("_", " ") if group_by == "service" else label
-
-
-def _to_come(group_by: str, key: str, today: date) -> bool:
-    """A month that has not begun: no figure yet (not a zero)."""
-    if group_by != "month":
-        return False
-    try:
-        return date.fromisoformat(f"{key}-01") > today
-    except ValueError:
-        return False
 
 
 async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str) -> dict[str, Any]:
@@ -100,8 +94,11 @@ async def _indicators(api: ConsoleApi, scope: str, period: Period, group_by: str
     )
     today = today_paris()
     for group in data.get("groups", []):
-        group["name"] = _name(group_by, group)
-        group["to_come"] = _to_come(group_by, str(group.get("key", "")), today)
+        key = str(group.get("key", ""))
+        month = _month(key) if group_by == "month" else None
+        group["name"] = _label(group_by, group, key, month)
+        # A month that has not begun has no figure yet (not a zero).
+        group["to_come"] = month is not None and month > today
     return data
 
 

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from billing.allocations.models import AllocationLine, AllocationRun
 from billing.allocations.schemas import LinePublic, RunPublic
-from billing.core.fr import count_fr, euros_fr, fraction_fr
+from billing.core.fr import KEY_NAMES, count_fr, euros_fr, fraction_fr
 from gipkit.codes import COLLEGES
 
 
@@ -25,9 +25,9 @@ def run_public(run: AllocationRun) -> RunPublic:
 
 # How a shared cost is split, as the explanation says it.
 SHARED_BY = {
-    "students": "selon les élèves couverts",
-    "visits": "selon les visites mesurées",
-    "equal": "à parts égales",
+    "students": f"selon les {KEY_NAMES['students']}",
+    "visits": f"selon les {KEY_NAMES['visits']}",
+    "equal": f"à {KEY_NAMES['equal']}",
 }
 
 
