@@ -35,7 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -57,7 +57,7 @@ from measure.demo.generate import DemoProject
 from measure.demo.generate import hits as demo_hits
 from measure.hits import store as store_module
 from measure.hits.partitions import Partitions
-from measure.hits.prepare import prepare
+from measure.hits.prepare import PreparedHit, prepare
 from measure.hits.service import limits
 from measure.hits.store import ACCEPTED, HIT_COLUMNS, store
 from measure.indicators import repository
@@ -89,6 +89,8 @@ PIPELINED = 2
 LOAD_BATCH = 25_000  # hits per in-process store() call when loading the big store
 LOAD_PROJECTS = 4
 INGEST_SITE, INGEST_BIG_SITE = "990001", "990002"
+# The write statement's reference writes the batched phase's hits again under this site.
+REFERENCE_SITE = "990009"
 CONCURRENCY = 32
 
 
@@ -671,19 +673,74 @@ async def profiled_http(
     return {"hits": sent, "single": single, "profile": profile_summary(str(path), top=20)}
 
 
-async def prepared_rows(items: list[dict[str, Any]], calendar: Calendar) -> list[tuple[Any, ...]]:
-    """The stored columns of `items`, as measure's prepare() makes them."""
-    now = utcnow()
+async def prepared_hits(items: list[dict[str, Any]], calendar: Calendar) -> list[PreparedHit]:
+    """`items` as measure's prepare() makes them (all of them accepted)."""
     directory = StaticDirectory(projects=[p.project() for p in ALL_PROJECTS])
     prepared = await prepare(
         items,
         directory=directory,
         principal=PRINCIPAL,
-        limits=limits(settings_for(calendar), now),
+        limits=limits(settings_for(calendar), utcnow()),
     )
     if prepared.errors:
         raise RuntimeError(f"prepare refused bench hits: {prepared.errors[:3]}")
-    return [tuple(h.row(now)[c] for c in HIT_COLUMNS) for h in prepared.hits]
+    return prepared.hits
+
+
+def stored_rows(hits: list[PreparedHit]) -> list[tuple[Any, ...]]:
+    """The stored columns of `hits`."""
+    now = utcnow()
+    return [tuple(h.row(now)[c] for c in HIT_COLUMNS) for h in hits]
+
+
+def write_reference(
+    hits: list[PreparedHit], *, rollup_pid: int | None, max_seconds: float
+) -> dict[str, Any]:
+    """PostgreSQL's part of measure's batch write, alone: the statements the API runs for a
+    batch (COPY into the staging table, then the ledger, raw table and marks statement) fed
+    COPY text made beforehand, 1,000 hits per transaction, on one connection — the API's
+    ceiling whatever its Python costs. The hits are written under a site of their own (so they
+    are new to the ledger) and removed afterwards; the rollup follower is paused meanwhile so
+    that it neither competes for the CPU nor works off their marks."""
+    moved = [replace(h, site=REFERENCE_SITE) for h in hits]
+    texts = [store_module._pg_copy_text(moved[i : i + BATCH]) for i in range(0, len(moved), BATCH)]
+    out: dict[str, Any] = {}
+    if rollup_pid:
+        os.kill(rollup_pid, signal.SIGSTOP)
+    try:
+        with connect() as conn:
+            conn.execute(store_module._PG_STAGING)
+            conn.commit()
+            backend = conn.info.backend_pid
+            written, deadline = 0, time.perf_counter() + max_seconds
+            cpu_start, start = cpu_seconds(backend), time.perf_counter()
+            for text in texts:
+                if time.perf_counter() > deadline:
+                    out["stopped_by_deadline"] = True
+                    break
+                with conn.cursor() as cursor:
+                    with cursor.copy(store_module._PG_COPY) as copy:
+                        copy.write(text)
+                    cursor.execute(store_module._PG_WRITE, {"now": utcnow()}, prepare=True)
+                    written += len(cursor.fetchall())
+                conn.commit()
+            seconds = time.perf_counter() - start
+            backend_cpu = cpu_seconds(backend) - cpu_start
+            for table in ("rollup_marks", "hits", "hit_keys"):
+                conn.execute(f"DELETE FROM {table} WHERE site = %s", (REFERENCE_SITE,))  # noqa: S608
+            conn.commit()
+    finally:
+        if rollup_pid:
+            os.kill(rollup_pid, signal.SIGCONT)
+    out.update(
+        {
+            "hits": written,
+            "seconds": seconds,
+            "hits_per_s": written / seconds,
+            "backend_cpu_us_per_hit": backend_cpu / written * 1e6,
+        }
+    )
+    return out
 
 
 def copy_reference(rows: list[tuple[Any, ...]], max_seconds: float) -> dict[str, Any]:
@@ -1279,7 +1336,7 @@ async def run(options: Options) -> dict[str, Any]:
         create_database()
     else:
         say(f"--reuse: keeping {DB} ({reused['loaded']:,} hits loaded before)")
-        for site in (INGEST_SITE, INGEST_BIG_SITE):
+        for site in (INGEST_SITE, INGEST_BIG_SITE, REFERENCE_SITE):
             forget_site(site)
     results["reused"] = reused is not None
     workdir = Path(tempfile.mkdtemp(prefix="gip-bench-measure-"))
@@ -1317,10 +1374,17 @@ async def run(options: Options) -> dict[str, Any]:
         )
         sent_batched = results["batched"]["hits"]
         say("   reference: COPY of the same rows (as stored) into an unindexed table")
-        rows = await prepared_rows(measured[:sent_batched], calendar)
-        results["copy"] = copy_reference(rows, options.phase_seconds)
+        hits = await prepared_hits(measured[:sent_batched], calendar)
+        results["copy"] = copy_reference(stored_rows(hits), options.phase_seconds)
         results["batched"]["ratio_to_copy"] = (
             results["batched"]["hits_per_s"] / results["copy"]["rows_per_s"]
+        )
+        say("   reference: measure's write statements alone (PostgreSQL's part), same hits")
+        results["write_ref"] = write_reference(
+            hits, rollup_pid=server.rollup_pid, max_seconds=options.phase_seconds
+        )
+        results["write_ref"]["ratio_to_copy"] = (
+            results["write_ref"]["hits_per_s"] / results["copy"]["rows_per_s"]
         )
         say(f"   the same on {PIPELINED} connections: {options.batches} × {BATCH} more hits")
         results["batched_pipelined"] = await batched_http(

@@ -81,6 +81,20 @@ def figures(r: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             "",
         )
     )
+    w = r.get("write_ref")
+    if w:
+        rows.append(
+            (
+                "Reference: measure's write statements alone — PostgreSQL's part of a batch "
+                "(COPY into the staging table; ledger, raw table and marks in one statement), fed "
+                "ready COPY text, 1,000 hits per transaction, no API: the API's ceiling",
+                f"{_n(w['hits_per_s'])} hits/s",
+                f"ratio to COPY {w['ratio_to_copy']:.3f}; the database's CPU: "
+                f"{_n(w['backend_cpu_us_per_hit'], 1)} µs a hit",
+                "",
+                "",
+            )
+        )
     rows.append(
         (
             "Ratio API / COPY",
