@@ -20,13 +20,13 @@ from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
 from gateway.console.member.common import FormProblem, flash
 from gateway.console.pages import render
+from gateway.console.params import YearQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/admin/allocations", include_in_schema=False)
 PAGE = "/console/admin/allocations"
 
 RunPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 MESSAGES = {
     "created": "Le calcul du projet de répartition est lancé.",
     "approved": "La répartition est approuvée : elle ne change plus.",

@@ -22,12 +22,12 @@ from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
 from gateway.console.member.common import FormProblem, flash
 from gateway.console.pages import render
+from gateway.console.params import YearQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/admin/catalogue", include_in_schema=False)
 PAGE = "/console/admin/catalogue"
 
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 YearPath = Annotated[int, Path(ge=2000, le=2099)]
 MESSAGES = {
     "opened": "L'exercice budgétaire est ouvert.",

@@ -20,9 +20,10 @@ from gateway.console.admin.common import (
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
-from gateway.console.member.common import SLUG_PATTERN, FormProblem, flash, stream_document
+from gateway.console.member.common import FormProblem, flash, stream_document
 from gateway.console.member.invoices import STATUS_LABELS
 from gateway.console.pages import render
+from gateway.console.params import MemberQuery, YearQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -31,8 +32,6 @@ PAGE = "/console/admin/invoices"
 # billing's document numbers: nothing else reaches its URLs.
 NumberPath = Annotated[str, Path(pattern=r"^GIP-[0-9]{4}-[0-9]{6}$")]
 CreditNumberPath = Annotated[str, Path(pattern=r"^GIP-AV-[0-9]{4}-[0-9]{6}$")]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 StatusQuery = Annotated[str | None, Query(pattern=r"^(?:unpaid|partial|paid|credited)$")]
 MESSAGES = {"paid": "Le paiement est enregistré."}
 PAYMENT_FIELDS = ("amount", "received_on", "reference")

@@ -18,8 +18,9 @@ from gateway.console.admin.common import (
 from gateway.console.api import ConsoleApi
 from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
-from gateway.console.member.common import SLUG_PATTERN, FormProblem, flash
+from gateway.console.member.common import FormProblem, flash
 from gateway.console.pages import render
+from gateway.console.params import SLUG_PATTERN
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/admin/members", include_in_schema=False)

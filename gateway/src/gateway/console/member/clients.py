@@ -7,15 +7,14 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.member.common import (
-    ADMINS,
-    SLUG_PATTERN,
+    AdminForm,
+    AdminSession,
     FormProblem,
     MemberContext,
     NoMember,
@@ -25,14 +24,12 @@ from gateway.console.member.common import (
     no_member_page,
 )
 from gateway.console.pages import render
+from gateway.console.params import MemberQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/clients", include_in_schema=False)
 PAGE = "/console/clients"
 
-AdminSession = Annotated[ConsoleSession, Depends(require_console_roles(*ADMINS))]
-AdminForm = Annotated[ConsoleSession, Depends(require_console_form(*ADMINS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
 ClientIdPath = Annotated[
     str, Path(max_length=100, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 ]

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from gateway.console.api import ConsoleApi
+from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.pages import message_page
 from gateway.console.sessions import ConsoleSession
@@ -23,7 +24,10 @@ from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER
 _FILENAME = re.compile(r'filename="([A-Za-z0-9._-]{1,150})"')
 ADMINS = (GIP_ADMIN, MEMBER_ADMIN)
 READERS = (GIP_ADMIN, MEMBER_ADMIN, MEMBER_VIEWER)
-SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+# A page of a member's administrators (GIP administrators included), its forms, its readers' pages.
+AdminSession = Annotated[ConsoleSession, Depends(require_console_roles(*ADMINS))]
+AdminForm = Annotated[ConsoleSession, Depends(require_console_form(*ADMINS))]
+ReaderSession = Annotated[ConsoleSession, Depends(require_console_roles(*READERS))]
 # Documents are rendered on demand (WeasyPrint): longer than an API answer.
 DOCUMENT_READ_TIMEOUT = 120.0
 

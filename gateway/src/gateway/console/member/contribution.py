@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from gateway.console.allocation_terms import (
@@ -19,26 +19,22 @@ from gateway.console.allocation_terms import (
     exact_euros,
 )
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
 from gateway.console.member.common import (
-    READERS,
-    SLUG_PATTERN,
     MemberContext,
     NoMember,
+    ReaderSession,
     member_context,
     no_member_page,
 )
 from gateway.console.pages import message_page, render
+from gateway.console.params import MemberQuery, YearQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/contribution", include_in_schema=False)
 PAGE = "/console/contribution"
 
-ReaderSession = Annotated[ConsoleSession, Depends(require_console_roles(*READERS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 RunQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 # Runs whose lines exist; computing and failed ones have none yet.

@@ -5,29 +5,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
 from gateway.console.member.common import (
-    ADMINS,
-    SLUG_PATTERN,
+    AdminSession,
     NoMember,
     member_context,
     no_member_page,
     stream_document,
 )
 from gateway.console.pages import render
-from gateway.console.sessions import ConsoleSession
+from gateway.console.params import MemberQuery, YearQuery
 
 router = APIRouter(prefix="/console/invoices", include_in_schema=False)
 
-AdminSession = Annotated[ConsoleSession, Depends(require_console_roles(*ADMINS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 # billing's invoice numbers: nothing else reaches its URL.
 NumberPath = Annotated[str, Path(pattern=r"^GIP-[0-9]{4}-[0-9]{6}$")]
 

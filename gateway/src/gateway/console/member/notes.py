@@ -6,20 +6,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.formatting import today_paris
 from gateway.console.member.common import (
-    ADMINS,
-    READERS,
-    SLUG_PATTERN,
+    AdminForm,
     FormProblem,
     MemberContext,
     NoMember,
+    ReaderSession,
     done,
     flash,
     member_context,
@@ -27,6 +25,7 @@ from gateway.console.member.common import (
     stream_document,
 )
 from gateway.console.pages import message_page, render
+from gateway.console.params import MemberQuery
 from gateway.console.periods import parse_period, recent_quarters
 from gateway.console.sessions import ConsoleSession
 from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN
@@ -34,9 +33,6 @@ from gipkit.auth import GIP_ADMIN, MEMBER_ADMIN
 router = APIRouter(prefix="/console/notes", include_in_schema=False)
 PAGE = "/console/notes"
 
-ReaderSession = Annotated[ConsoleSession, Depends(require_console_roles(*READERS))]
-AdminForm = Annotated[ConsoleSession, Depends(require_console_form(*ADMINS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
 NoteId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 QUARTER = re.compile(r"^20[0-9]{2}-Q[1-4]$")
 

@@ -8,16 +8,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.formatting import euros, rate_bp, today_paris
 from gateway.console.member.common import (
-    ADMINS,
-    SLUG_PATTERN,
+    AdminForm,
+    AdminSession,
     FormProblem,
     MemberContext,
     NoMember,
@@ -27,15 +26,12 @@ from gateway.console.member.common import (
     no_member_page,
 )
 from gateway.console.pages import render
+from gateway.console.params import MemberQuery, YearQuery
 from gateway.console.sessions import ConsoleSession
 
 router = APIRouter(prefix="/console/subscriptions", include_in_schema=False)
 PAGE = "/console/subscriptions"
 
-AdminSession = Annotated[ConsoleSession, Depends(require_console_roles(*ADMINS))]
-AdminForm = Annotated[ConsoleSession, Depends(require_console_form(*ADMINS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
-YearQuery = Annotated[int | None, Query(ge=2000, le=2099)]
 SubscriptionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 MESSAGES = {

@@ -7,15 +7,14 @@ import re
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from gateway.console.api import ConsoleApi
-from gateway.console.deps import require_console_form, require_console_roles
 from gateway.console.errors import ApiError
 from gateway.console.member.common import (
-    ADMINS,
-    SLUG_PATTERN,
+    AdminForm,
+    AdminSession,
     FormProblem,
     MemberContext,
     NoMember,
@@ -25,15 +24,13 @@ from gateway.console.member.common import (
     no_member_page,
 )
 from gateway.console.pages import render
+from gateway.console.params import MemberQuery
 from gateway.console.sessions import ConsoleSession
 from gipkit.auth import MEMBER_ADMIN, MEMBER_VIEWER
 
 router = APIRouter(prefix="/console/users", include_in_schema=False)
 PAGE = "/console/users"
 
-AdminSession = Annotated[ConsoleSession, Depends(require_console_roles(*ADMINS))]
-AdminForm = Annotated[ConsoleSession, Depends(require_console_form(*ADMINS))]
-MemberQuery = Annotated[str | None, Query(max_length=63, pattern=SLUG_PATTERN)]
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{16,64}$"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
