@@ -1,46 +1,6 @@
-"""The chassis as measure serves it: health, readiness, metrics, errors, request ids."""
+"""The chassis as measure serves it: health, readiness over its peers, metrics, errors, request
+ids (the tests are gipkit's, run against this service's app)."""
 
-import pytest
+from gipkit.testing.chassis import *  # noqa: F403
 
-pytestmark = pytest.mark.anyio
-
-
-async def test_healthz(client):
-    response = await client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-async def test_readyz_reports_unreachable_peers(client, app):
-    # The test settings point every peer at a closed port.
-    response = await client.get("/readyz")
-    assert response.status_code == 503
-    assert response.headers["retry-after"] == "5"
-    checks = response.json()["checks"]
-    assert checks.pop("database") == "ok"
-    assert checks and set(checks.values()) == {"unavailable"}
-    assert set(checks) == set(app.state.peer_urls)
-
-
-async def test_unknown_route_is_problem_json(client):
-    response = await client.get("/api/v1/nowhere")
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["status"] == 404
-
-
-async def test_request_id_is_kept_or_made(client):
-    kept = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
-    assert kept.headers["x-request-id"] == "abc-123"
-    made = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
-    assert made.headers["x-request-id"] != "bad id\twith tab"
-    assert len(made.headers["x-request-id"]) == 32
-
-
-async def test_metrics_label_by_route_template(client):
-    await client.get("/healthz")
-    await client.get("/api/v1/nowhere/42")
-    text = (await client.get("/metrics")).text
-    assert 'route="/healthz"' in text
-    assert "/api/v1/nowhere/42" not in text
-    assert 'service="measure"' in text
+SERVICE = "measure"
