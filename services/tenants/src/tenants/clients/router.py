@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Path, Query, Response
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
-from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.idempotency import Answer, idempotent_responses
 from gipkit.routing import api_router
 from tenants.clients import repository, service
 from tenants.clients.models import Client, ClientKind
@@ -21,7 +21,7 @@ from tenants.clients.schemas import (
 )
 from tenants.common import validation as v
 from tenants.common.access import MemberManager, Reader, visible_slugs
-from tenants.common.idempotency import once
+from tenants.common.idempotency import OnceDep
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.idp.deps import IdpDep
 
@@ -77,8 +77,7 @@ async def create_client(
     principal: MemberManager,
     session: SessionDep,
     idp: IdpDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         client, secret = await service.create(
@@ -96,14 +95,7 @@ async def create_client(
             replay_body=replay.model_dump(mode="json"),
         )
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.get(

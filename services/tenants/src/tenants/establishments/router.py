@@ -15,12 +15,12 @@ from gipkit.errors import (
     problem_responses,
 )
 from gipkit.french import Reason, prefers_french
-from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.idempotency import Answer, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
-from tenants.common.idempotency import once
+from tenants.common.idempotency import OnceDep
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SchoolYearPath, UaiPath
 from tenants.establishments import csv_import, repository, service
@@ -77,8 +77,7 @@ async def create_establishment(
     body: EstablishmentCreate,
     principal: Admin,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         establishment = await service.create(session=session, data=body)
@@ -86,14 +85,7 @@ async def create_establishment(
         location = {"Location": f"/api/v1/establishments/{establishment.uai}"}
         return Answer(201, created.model_dump(mode="json"), headers=location)
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.post(
@@ -129,11 +121,11 @@ async def import_establishments(
     request: Request,
     principal: Admin,
     session: SessionDep,
+    once: OnceDep,
     school_year: Annotated[
         str | None,
         Query(pattern=v.SCHOOL_YEAR_PATTERN, description="School year of the headcounts"),
     ] = None,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in CSV_TYPES:
@@ -173,14 +165,7 @@ async def import_establishments(
         return Answer(200, report.model_dump(mode="json"))
 
     # The file as sent (and school_year, in the query) is what makes two imports the same.
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=bytes(body),
-        write=write,
-    )
+    return await once(bytes(body), write)
 
 
 @router.get(
@@ -276,22 +261,14 @@ async def add_network(
     body: NetworkCreate,
     principal: Admin,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         establishment = await service.get_visible(session=session, principal=principal, uai=uai)
         network = await service.add_network(session=session, establishment=establishment, data=body)
         return Answer(201, NetworkPublic.model_validate(network).model_dump(mode="json"))
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.delete(

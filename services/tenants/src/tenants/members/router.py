@@ -11,12 +11,12 @@ from gipkit.clock import today
 from gipkit.db import SessionDep
 from gipkit.errors import Forbidden, problem_responses
 from gipkit.fields import Day
-from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.idempotency import Answer, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, AnyRole, MemberManager, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
-from tenants.common.idempotency import once
+from tenants.common.idempotency import OnceDep
 from tenants.common.pagination import Page, PageDep, make_page
 from tenants.common.params import SlugPath
 from tenants.common.validation import school_year_start
@@ -83,22 +83,14 @@ async def create_member(
     principal: Admin,
     session: SessionDep,
     idp: IdpDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         member = await service.create(session=session, idp=idp, data=body, today=today())
         location = {"Location": f"/api/v1/members/{member.slug}"}
         return Answer(201, public(member).model_dump(mode="json"), headers=location)
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.get(

@@ -10,12 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
 from gipkit.fields import Day
-from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.idempotency import Answer, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common import validation as v
 from tenants.common.access import Admin, Reader, visible_slugs
 from tenants.common.etag import IfNoneMatch, cacheable, etag_responses
-from tenants.common.idempotency import once
+from tenants.common.idempotency import OnceDep
 from tenants.common.pagination import Page, PageDep, encode_cursor, make_page
 from tenants.common.params import SlugPath
 from tenants.common.schemas import Uai
@@ -87,8 +87,7 @@ async def create_project(
     body: ProjectCreate,
     principal: Admin,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         project = await service.create(session=session, data=body)
@@ -96,14 +95,7 @@ async def create_project(
         location = {"Location": f"/api/v1/projects/{project.slug}"}
         return Answer(201, created.model_dump(mode="json"), headers=location)
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.get(
@@ -231,8 +223,7 @@ async def attach(
     body: MembershipCreate,
     principal: Admin,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         found = await service.get_visible(session=session, principal=principal, slug=project)
@@ -240,14 +231,7 @@ async def attach(
         created = membership_public(found, membership, body.uai)
         return Answer(201, created.model_dump(mode="json"))
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 async def _uai_of(session: AsyncSession, membership: Membership) -> str:

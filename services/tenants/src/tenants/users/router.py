@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Request, Response
+from fastapi import Path, Response
 
 from gipkit.db import SessionDep
 from gipkit.errors import problem_responses
-from gipkit.idempotency import Answer, IdempotencyKeyHeader, idempotent_responses
+from gipkit.idempotency import Answer, idempotent_responses
 from gipkit.routing import api_router
 from tenants.common.access import MemberManager, Reader
-from tenants.common.idempotency import once
+from tenants.common.idempotency import OnceDep
 from tenants.common.pagination import Page, PageDep, encode_cursor
 from tenants.common.params import SlugPath
 from tenants.idp.deps import IdpDep
@@ -79,8 +79,7 @@ async def invite_user(
     principal: MemberManager,
     session: SessionDep,
     idp: IdpDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    once: OnceDep,
 ) -> Response:
     async def write() -> Answer:
         found = await members.get_visible(session=session, principal=principal, slug=member)
@@ -88,14 +87,7 @@ async def invite_user(
         invited = UserInvited(**public(user).model_dump(), invitation_sent=sent)
         return Answer(201, invited.model_dump(mode="json"))
 
-    return await once(
-        request=request,
-        session=session,
-        principal=principal,
-        key=idempotency_key,
-        body=body,
-        write=write,
-    )
+    return await once(body, write)
 
 
 @router.delete(
