@@ -7,6 +7,8 @@ import httpx
 import pytest
 import respx
 
+from gipkit.errors import GipError
+from tenants.idp.deps import http_error
 from tenants.idp.keycloak import MANAGED_BY, ORGANIZATION_ATTRIBUTE, KeycloakIdentityProvider
 from tenants.idp.port import (
     IdpConflict,
@@ -203,8 +205,14 @@ async def test_existing_username_is_a_conflict(kc, mock):
     mock.post(f"{ADMIN}/users").respond(
         409, json={"errorMessage": "User exists with same username"}
     )
-    with pytest.raises(IdpConflict):
+    with pytest.raises(IdpConflict) as refused:
         await kc.invite_user("org-1", NewUser("a", "a@hds.fr", None, None, "member-admin"))
+    # Relayed to a console user in French (tenants.idp.deps.http_error).
+    assert refused.value.fr == "l'utilisateur a existe déjà dans le fournisseur d'identité"
+    conflict = http_error(refused.value)
+    assert isinstance(conflict, GipError) and conflict.status == 409
+    assert conflict.problem(french=True).detail == refused.value.fr
+    assert conflict.problem().detail == "user a: already exists in the IdP"
 
 
 async def test_list_and_remove_organisation_users(kc, mock):
@@ -276,8 +284,9 @@ async def test_our_existing_client_is_adopted_without_duplicates(kc, mock):
 async def test_someone_elses_client_is_never_adopted(kc, mock):
     mock.get(f"{ADMIN}/clients").respond(200, json=[{"id": "c-1", "clientId": "hds-partner-1"}])
     mock.get(f"{ADMIN}/clients/c-1").respond(200, json={"id": "c-1", "attributes": {}})
-    with pytest.raises(IdpConflict):
+    with pytest.raises(IdpConflict) as refused:
         await kc.ensure_client(CLIENT)
+    assert refused.value.fr is not None and "pour un autre membre" in refused.value.fr
 
 
 async def test_secret_rotation_and_disable(kc, mock):

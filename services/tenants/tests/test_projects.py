@@ -258,3 +258,28 @@ async def test_a_project_slugged_like_a_static_segment_keeps_its_resources(api, 
     listed = await api.get(f"{P}/by-site/establishments")
     assert listed.status_code == 200 and listed.json()["project"] == "by-site"
     assert (await api.get(f"{P}/by-site/123456")).json()["slug"] == "by-site"
+
+
+async def test_a_slug_taken_by_a_concurrent_creation_is_a_409_in_the_callers_language(
+    api, funders, monkeypatch
+):
+    # The checks before the write ran while the other request had not committed: only the
+    # database's unique keys see it.
+    from tenants.projects import repository, service
+
+    await api.project("ent-92", "920001", "hds")
+
+    async def nothing(*args, **kwargs):
+        return None
+
+    monkeypatch.setattr(repository, "by_slug", nothing)
+    monkeypatch.setattr(service, "_site_free", nothing)
+    body = {"slug": "ent-92", "name": "E", "vendor": "V", "site_id": "920002", "responsible": "idf"}
+    english = await api.post(P, body)
+    assert english.status_code == 409, english.text
+    assert english.json()["detail"] == "project ent-92 or site 920002 is already taken"
+    french = await api.post(P, body, headers={"Accept-Language": "fr"})
+    assert french.status_code == 409
+    assert french.json()["detail"] == "le projet ent-92 ou le site 920002 est déjà pris"
+    monkeypatch.undo()
+    assert (await api.get(f"{P}/ent-92")).json()["site_id"] == "920001"

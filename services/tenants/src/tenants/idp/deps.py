@@ -54,9 +54,9 @@ def http_error(exc: IdpError) -> Exception:
             fr="le fournisseur d'identité est indisponible ; réessayez plus tard",
         )
     if isinstance(exc, IdpConflict):
-        return Conflict(str(exc))
+        return Conflict(str(exc), fr=exc.fr)
     if isinstance(exc, IdpNotFound):
-        return NotFound(str(exc))
+        return NotFound(str(exc), fr=exc.fr)
     return BadGateway(
         "the identity provider answered unexpectedly",
         fr="le fournisseur d'identité a répondu de façon inattendue",

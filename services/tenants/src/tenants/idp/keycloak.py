@@ -41,8 +41,9 @@ USER_ROLES = ("member-admin", "member-viewer")
 
 
 @asynccontextmanager
-async def _calling(what: str) -> AsyncIterator[None]:
-    """Turns python-keycloak's exceptions into the port's."""
+async def _calling(what: str, fr: str) -> AsyncIterator[None]:
+    """Turns python-keycloak's exceptions into the port's; `fr` names `what` in French, for
+    the refusals a console user can meet (409, 404)."""
     try:
         yield
     except KeycloakConnectionError as exc:
@@ -50,9 +51,15 @@ async def _calling(what: str) -> AsyncIterator[None]:
     except KeycloakError as exc:
         code = exc.response_code
         if code == 404:
-            raise IdpNotFound(f"{what}: not found in the IdP") from exc
+            raise IdpNotFound(
+                f"{what}: not found in the IdP",
+                fr=f"{fr} est introuvable dans le fournisseur d'identité",
+            ) from exc
         if code == 409:
-            raise IdpConflict(f"{what}: already exists in the IdP") from exc
+            raise IdpConflict(
+                f"{what}: already exists in the IdP",
+                fr=f"{fr} existe déjà dans le fournisseur d'identité",
+            ) from exc
         if code is None or code >= 500:
             raise IdpUnavailable(f"{what}: the IdP failed ({code})") from exc
         raise IdpError(f"{what}: the IdP answered {code}") from exc
@@ -140,7 +147,7 @@ class KeycloakIdentityProvider:
         return next((o for o in orgs if o.get("alias") == alias), None)
 
     async def ensure_organization(self, org: Organization, *, known_id: str | None) -> str:
-        async with _calling(f"organisation {org.alias}"):
+        async with _calling(f"organisation {org.alias}", f"l'organisation {org.alias}"):
             rep: dict[str, Any] | None = None
             if known_id:
                 try:
@@ -177,7 +184,7 @@ class KeycloakIdentityProvider:
     async def list_organization_users(
         self, org_id: str, *, first: int, max_results: int
     ) -> list[IdpUser]:
-        async with _calling("organisation members"):
+        async with _calling("organisation members", "l'appartenance à l'organisation"):
             # With first/max, python-keycloak makes exactly one request (no paging loop).
             members = await self._admin.a_get_organization_members(
                 org_id, {"first": first, "max": max_results}
@@ -185,7 +192,7 @@ class KeycloakIdentityProvider:
             return [_user(m, await self._roles_of(m["id"])) for m in members]
 
     async def invite_user(self, org_id: str, user: NewUser) -> tuple[IdpUser, bool]:
-        async with _calling(f"user {user.username}"):
+        async with _calling(f"user {user.username}", f"l'utilisateur {user.username}"):
             # Never adopt an existing account: that would hand another person's login to
             # this organisation. An existing username or e-mail is a conflict.
             user_id = await self._admin.a_create_user(
@@ -222,7 +229,7 @@ class KeycloakIdentityProvider:
             return _user(rep, (user.role,)), sent
 
     async def remove_user(self, org_id: str, user_id: str) -> None:
-        async with _calling(f"user {user_id}"):
+        async with _calling(f"user {user_id}", f"l'utilisateur {user_id}"):
             await self._admin.a_organization_user_remove(user_id, org_id)
 
     # --- machine clients -------------------------------------------------------------------
@@ -252,10 +259,14 @@ class KeycloakIdentityProvider:
             attributes.get(MANAGED_BY) != MANAGED_BY_US
             or attributes.get(ORGANIZATION_ATTRIBUTE) != client.organization
         ):
-            raise IdpConflict(f"client {client.client_id} exists in the IdP and is not ours")
+            raise IdpConflict(
+                f"client {client.client_id} exists in the IdP and is not ours",
+                fr=f"le client {client.client_id} existe déjà dans le fournisseur d'identité, "
+                "hors de gip-mesure ou pour un autre membre",
+            )
 
     async def ensure_client(self, client: MachineClient) -> str:
-        async with _calling(f"client {client.client_id}"):
+        async with _calling(f"client {client.client_id}", f"le client {client.client_id}"):
             idp_id = await self._admin.a_get_client_id(client.client_id)
             if idp_id is None:
                 idp_id = await self._admin.a_create_client(self._client_payload(client))
@@ -276,12 +287,12 @@ class KeycloakIdentityProvider:
             return str(idp_id)
 
     async def new_client_secret(self, idp_id: str) -> str:
-        async with _calling("client secret"):
+        async with _calling("client secret", "le secret du client"):
             answer = await self._admin.a_generate_client_secrets(idp_id)
             return str(answer["value"])
 
     async def set_client_enabled(self, idp_id: str, enabled: bool) -> None:
-        async with _calling("client"):
+        async with _calling("client", "le client"):
             rep = await self._admin.a_get_client(idp_id)
             if rep.get("enabled") != enabled:
                 await self._admin.a_update_client(idp_id, {**rep, "enabled": enabled})

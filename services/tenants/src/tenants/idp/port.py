@@ -14,6 +14,10 @@ from typing import Protocol
 class IdpError(Exception):
     """The IdP refused or answered something unexpected (→ 502)."""
 
+    def __init__(self, message: str, *, fr: str | None = None) -> None:
+        super().__init__(message)
+        self.fr = fr  # the same in French, passed on to a caller who asks in French
+
 
 class IdpUnavailable(IdpError):
     """The IdP cannot be reached or is failing (→ 503, try again later)."""

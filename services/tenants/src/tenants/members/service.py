@@ -30,11 +30,11 @@ async def get_visible(*, session: AsyncSession, principal: Principal, slug: str)
     return member
 
 
-async def _flush(session: AsyncSession, what: str) -> None:
+async def _flush(session: AsyncSession, what: str, fr: str) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent request took the slug or name first
-        raise Conflict(f"{what} already exists") from exc
+        raise Conflict(f"{what} already exists", fr=f"{fr} existe déjà") from exc
 
 
 async def provision(*, idp: IdentityProvider, member: Member) -> bool:
@@ -84,7 +84,7 @@ async def create(
     )
     session.add(member)
     # Stored (pending) before the IdP is asked: if the IdP is down, the member still exists.
-    await _flush(session, f"member {data.slug}")
+    await _flush(session, f"member {data.slug}", f"le membre {data.slug}")
     await provision(idp=idp, member=member)
     await session.flush()
     return member
@@ -113,7 +113,7 @@ async def update(
     for key, value in changes.items():
         setattr(member, key, value)
     member.updated_at = utcnow()
-    await _flush(session, f"a member named {member.name!r}")
+    await _flush(session, f"a member named {member.name!r}", f"un membre nommé « {member.name} »")
     if renamed or member.idp_status == IdpStatus.pending:
         await provision(idp=idp, member=member)
     return member

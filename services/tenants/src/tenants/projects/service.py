@@ -79,11 +79,11 @@ async def _site_free(session: AsyncSession, site_id: str, project: Project | Non
         )
 
 
-async def _flush(session: AsyncSession, what: str) -> None:
+async def _flush(session: AsyncSession, what: str, fr: str) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent request took the slug or site id first
-        raise Conflict(f"{what} is already taken") from exc
+        raise Conflict(f"{what} is already taken", fr=f"{fr} est déjà pris") from exc
 
 
 async def create(*, session: AsyncSession, data: ProjectCreate) -> Project:
@@ -100,7 +100,11 @@ async def create(*, session: AsyncSession, data: ProjectCreate) -> Project:
         allowed_origins=list(dict.fromkeys(data.allowed_origins)),
     )
     session.add(project)
-    await _flush(session, f"project {data.slug} or site {data.site_id}")
+    await _flush(
+        session,
+        f"project {data.slug} or site {data.site_id}",
+        f"le projet {data.slug} ou le site {data.site_id}",
+    )
     await _set_funders(session, project, data.responsible, data.cofunders)
     await session.flush()
     return project
@@ -123,7 +127,7 @@ async def update(*, session: AsyncSession, project: Project, data: ProjectUpdate
     if "allowed_origins" in changes:
         project.allowed_origins = list(dict.fromkeys(changes["allowed_origins"]))
     project.updated_at = utcnow()
-    await _flush(session, f"site {project.site_id}")
+    await _flush(session, f"site {project.site_id}", f"le site {project.site_id}")
     return project
 
 
