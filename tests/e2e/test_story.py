@@ -206,12 +206,11 @@ def usage_received(story: Story) -> int:
 
 
 def wait_for_usage(story: Story, expected_total: int) -> None:
-    """Until reports' outbox has delivered `expected_total` usage records to billing.
-
-    Besides checking the metering (each new note and each partner pull reaches billing, and
-    only once), this keeps the next request from overlapping a delivery: on SQLite a reports
-    request that reads, then writes while the delivery loop commits, fails with "database is
-    locked" (reported with this test; see the step's comment)."""
+    """Until reports' outbox has delivered `expected_total` usage records to billing: each new
+    note and each partner pull reaches billing, and only once (the count is read again after
+    the delivery loop has had time to send a second copy). Waiting after each call tells which
+    call a missing or doubled record belongs to. (It once also kept requests from overlapping
+    a delivery on SQLite, until reports' read-then-write work took write sessions.)"""
     poll(
         f"billing received {expected_total} usage records",
         lambda: usage_received(story) >= expected_total,
