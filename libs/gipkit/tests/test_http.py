@@ -18,6 +18,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
 from gipkit.http import (
+    BearerAuth,
     BreakerState,
     CircuitBreaker,
     ClientCredentials,
@@ -293,6 +294,45 @@ async def test_401_refreshes_token_once_and_retries_once(
         assert await client.post("/x", json={"a": 1}) == {"id": 1}
     assert idp_rec.calls == 2
     assert [r.headers["Authorization"] for r in peer.requests] == ["Bearer t1", "Bearer t2"]
+
+
+async def test_bearer_auth_outlives_its_first_token(
+    idp: tuple[Recorder, TokenProvider, FakeClock],
+) -> None:
+    # A plain httpx client (the demo loaders'): the token is renewed near its expiry, and a
+    # request refused with 401 goes once more, body included, with a fresh one.
+    idp_rec, provider, clock = idp
+    seen: list[str] = []  # as sent: a retry reuses (and re-heads) the same request object
+
+    def peer_handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        if seen[-1] == "Bearer t2":
+            return problem(401, "token expired")
+        return ok({"got": json.loads(request.content or b"null")})
+
+    peer = Recorder(peer_handler)
+    async with httpx.AsyncClient(
+        base_url=PEER_URL, transport=peer.transport(), auth=BearerAuth(provider)
+    ) as client:
+        assert (await client.post("/x", json={"n": 1})).json() == {"got": {"n": 1}}
+        clock.advance(280)  # within the token's last 30 s: a new one before sending
+        refused_then_sent = await client.post("/x", json={"n": 2})
+        assert refused_then_sent.status_code == 200
+        assert refused_then_sent.json() == {"got": {"n": 2}}
+    assert seen == ["Bearer t1", "Bearer t2", "Bearer t3"]
+    assert idp_rec.calls == 3
+
+
+async def test_bearer_auth_gives_up_after_one_refresh(
+    idp: tuple[Recorder, TokenProvider, FakeClock],
+) -> None:
+    idp_rec, provider, _ = idp
+    peer = Recorder(lambda r: problem(401, "not for you"))
+    async with httpx.AsyncClient(
+        base_url=PEER_URL, transport=peer.transport(), auth=BearerAuth(provider)
+    ) as client:
+        assert (await client.get("/x")).status_code == 401
+    assert peer.calls == 2 and idp_rec.calls == 2
 
 
 async def test_401_twice_gives_peer_unauthorized_after_one_refresh(

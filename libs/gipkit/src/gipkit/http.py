@@ -19,7 +19,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -44,6 +44,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "IDEMPOTENT_METHODS",
     "RETRY_STATUSES",
+    "BearerAuth",
     "BreakerState",
     "CircuitBreaker",
     "ClientCredentials",
@@ -570,6 +571,28 @@ class CircuitBreaker:
 # --------------------------------------------------------------------------------------------
 # Service client
 # --------------------------------------------------------------------------------------------
+
+
+class BearerAuth(httpx.Auth):
+    """An `httpx` client's authentication from a :class:`TokenProvider`, for scripts that talk
+    to the API through plain `httpx` (the demo loaders): each request carries a current token,
+    and one refused with 401 (a token that expired in flight) is sent once more with a fresh
+    one. A long run thus outlives its first token."""
+
+    requires_request_body = True  # the body is sent again on a retry
+
+    def __init__(self, tokens: TokenProvider) -> None:
+        self.tokens = tokens
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self.tokens.get_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            request.headers["Authorization"] = f"Bearer {await self.tokens.refresh(token)}"
+            yield request
 
 
 class ServiceClient:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from gipkit.http import ClientCredentials, RetryAfterTransport, TokenProvider
+from gipkit.http import BearerAuth, ClientCredentials, RetryAfterTransport, TokenProvider
 from measure.common.clock import paris_day, utcnow
 from measure.demo.generate import DemoProject, hits
 from measure.indicators.periods import school_year_start
@@ -42,12 +42,13 @@ def _ok(response: httpx.Response, *expected: int) -> Any:
     return response.json() if response.content else None
 
 
-async def _token(idp_url: str, client_id: str, secret: str) -> str:
+def _tokens(idp_url: str, client_id: str, secret: str) -> TokenProvider:
+    """The client's tokens, renewed as they expire: a load outlasts a token's five minutes on
+    a slow machine."""
     credentials = ClientCredentials(
         idp_url=idp_url, realm="gip", client_id=client_id, client_secret=secret
     )
-    async with TokenProvider(credentials) as tokens:
-        return await tokens.get_token()
+    return TokenProvider(credentials)
 
 
 async def _pages(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
@@ -120,15 +121,15 @@ async def run_demo(settings: Settings, *, base_url: str, idp_url: str, say: Say 
         (this_year.replace(year=this_year.year - 1), this_year - timedelta(days=1), 0.7),
         (this_year, today - timedelta(days=1), 1.0),
     ]
-    admin_token = await _token(idp_url, *ADMIN)
     common: dict[str, Any] = {
         "base_url": base_url,
         "timeout": 120.0,
         "transport": RetryAfterTransport(),
     }
-    async with httpx.AsyncClient(
-        headers={"Authorization": f"Bearer {admin_token}"}, **common
-    ) as admin:
+    async with (
+        _tokens(idp_url, *ADMIN) as admin_tokens,
+        httpx.AsyncClient(auth=BearerAuth(admin_tokens), **common) as admin,
+    ):
         for project in await _pages(admin, "/api/v1/projects"):
             slug = project["slug"]
             loaded = _ok(
@@ -149,10 +150,10 @@ async def run_demo(settings: Settings, *, base_url: str, idp_url: str, say: Say 
                 site_id=project["site_id"], uais=[e["uai"] for e in attached], people=PEOPLE
             )
             client_id, secret = await _ingest_secret(admin, project, settings)
-            token = await _token(idp_url, client_id, secret)
-            async with httpx.AsyncClient(
-                headers={"Authorization": f"Bearer {token}"}, **common
-            ) as ent:
+            async with (
+                _tokens(idp_url, client_id, secret) as ent_tokens,
+                httpx.AsyncClient(auth=BearerAuth(ent_tokens), **common) as ent,
+            ):
                 for first, last, growth in periods:
                     if last < first:
                         continue
